@@ -1,0 +1,1 @@
+"""Components and pure builders of the RBAC cost-center environment."""
