@@ -7,6 +7,7 @@ expected and the `pulumi config set` command that fixes it. All lines are raised
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -188,11 +189,8 @@ def _check_unknown_keys(raw: Mapping[str, Any], problems: _Problems) -> None:
 
 
 def _nearest(name: str, known: Mapping[str, Any]) -> str | None:
-    lowered = name.lower()
-    for candidate in known:
-        if candidate.lower() == lowered or candidate.lower().startswith(lowered[:5]):
-            return candidate
-    return None
+    matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def _check_provider_config(

@@ -1,0 +1,43 @@
+# Offline preview and checks of the RBAC cost-center environment. Needs Python 3.11, pip, Node, npm.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK ?= dev
+JSON ?=
+NODE_DIR := offline/node
+
+.PHONY: setup preview test bench docs lint clean
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.lock >&2
+	@touch $@
+
+# Node runs the Auth0 code and the IAM evaluator; without it the rest of the preview still runs.
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(NODE_DIR) --no-audit --no-fund --silent >&2 && touch $@; \
+	else \
+		echo "note: npm not found; install Node.js 18+ and npm for the login and access checks" >&2; \
+	fi
+
+setup: $(VENV)/.installed $(NODE_DIR)/node_modules/.installed
+
+preview: setup
+	@$(PY) -m offline.preview --stack $(STACK) $(if $(JSON),--json)
+
+lint: setup
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+
+test: lint
+	$(PY) -m pytest
+
+bench: setup
+	@$(PY) -m bench.run
+
+docs: setup
+	$(PY) tools/gen_config.py
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis
