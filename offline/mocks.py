@@ -181,9 +181,15 @@ class _RecordingMonitor(mocks.MockMonitor):
 
 
 def run_program(
-    stack: str, overrides: Mapping[str, str] | None = None, root: Path = ROOT
+    stack: str,
+    overrides: Mapping[str, str] | None = None,
+    root: Path = ROOT,
+    main: Path | None = None,
 ) -> ProgramRun:
-    """Runs root/__main__.py for the stack under mocks; config errors land in ProgramRun.error."""
+    """Runs the program (root/__main__.py) for the stack under mocks.
+
+    A configuration error lands in ProgramRun.error, with no resource registered.
+    """
     config = load_stack_config(stack, root)
     values = {**config.values, **(overrides or {})}
     account_id = values.get(f"{config.project}:accountId", "000000000000")
@@ -201,7 +207,7 @@ def run_program(
     error: BaseException | None = None
     with _program_directory(root):
         try:
-            _sync_await(run_pulumi_func(lambda: _run_main(root)))
+            _sync_await(run_pulumi_func(lambda: _run_main(main or root / "__main__.py")))
         except pulumi.RunError as caught:
             error = caught
     outputs = {} if error else _stack_outputs()
@@ -212,8 +218,8 @@ def replace_config(config: StackConfig, values: dict[str, str]) -> StackConfig:
     return StackConfig(config.project, config.stack, values, config.secret_keys)
 
 
-def _run_main(root: Path) -> None:
-    runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+def _run_main(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
 
 
 @contextlib.contextmanager
