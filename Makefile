@@ -6,7 +6,7 @@ STACK ?= dev
 JSON ?=
 NODE_DIR := offline/node
 
-.PHONY: setup preview test bench docs lint clean
+.PHONY: setup node preview test bench docs lint clean
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -m venv $(VENV) >&2
@@ -14,14 +14,10 @@ $(VENV)/.installed: requirements.lock
 	@touch $@
 
 # Node runs the Auth0 code and the IAM evaluator; without it the rest of the preview still runs.
-$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --prefix $(NODE_DIR) --no-audit --no-fund --silent >&2 && touch $@; \
-	else \
-		echo "note: npm not found; install Node.js 18+ and npm for the login and access checks" >&2; \
-	fi
+node: $(VENV)/.installed
+	@$(PY) -m offline.node_setup
 
-setup: $(VENV)/.installed $(NODE_DIR)/node_modules/.installed
+setup: $(VENV)/.installed node
 
 preview: setup
 	@$(PY) -m offline.preview --stack $(STACK) $(if $(JSON),--json)

@@ -1,4 +1,4 @@
-"""Every kind of bad stack config gets one line naming the key and its fix; nothing is registered."""
+"""Every kind of bad stack config gets one line naming the key and its fix; nothing registered."""
 
 import json
 
@@ -27,11 +27,11 @@ def _tags(index: int, tags: dict) -> str:
 CASES = {
     "account id not 12 digits": (
         {f"{P}:accountId": "12345"},
-        f"{P}:accountId: got \"12345\"; expected a quoted string of exactly 12 digits",
+        f'{P}:accountId: got "12345"; expected a quoted string of exactly 12 digits',
     ),
     "duplicate instance names": (
         {f"{P}:instances": _instances_with(2, name="website")},
-        f"{P}:instances[2].name: got \"website\"; expected a name no other instance has",
+        f'{P}:instances[2].name: got "website"; expected a name no other instance has',
     ),
     "instance missing a tag key": (
         {f"{P}:instances": _tags(2, {"Project": "community"})},
@@ -39,19 +39,19 @@ CASES = {
     ),
     "tag value with a character sessions cannot carry": (
         {f"{P}:instances": _tags(0, {"CostCenter": "market!ng", "Project": "w"})},
-        f"{P}:instances[0].tags.CostCenter: got \"market!ng\"; expected only letters, digits",
+        f'{P}:instances[0].tags.CostCenter: got "market!ng"; expected only letters, digits',
     ),
     "tag value over 256 characters": (
         {f"{P}:instances": _tags(0, {"CostCenter": "m" * 257, "Project": "w"})},
-        f"{P}:instances[0].tags.CostCenter: got \"{'m' * 257}\"; expected at most 256",
+        f'{P}:instances[0].tags.CostCenter: got "{"m" * 257}"; expected at most 256',
     ),
     "session tag key with the aws: prefix": (
         {f"{P}:sessionTags": json.dumps([{"key": "aws:cc", "attribute": "app_metadata.cc"}])},
-        f"{P}:sessionTags[0].key: got \"aws:cc\"; expected a key without the reserved aws: prefix",
+        f'{P}:sessionTags[0].key: got "aws:cc"; expected a key without the reserved aws: prefix',
     ),
     "session tag key over 128 characters": (
         {f"{P}:sessionTags": json.dumps([{"key": "K" * 129, "attribute": "app_metadata.cc"}])},
-        f"{P}:sessionTags[0].key: got \"{'K' * 129}\"; expected a session-tag key of 1 to 128",
+        f'{P}:sessionTags[0].key: got "{"K" * 129}"; expected a session-tag key of 1 to 128',
     ),
     "more than 50 session tags": (
         {
@@ -63,24 +63,24 @@ CASES = {
     ),
     "instance tag key spelled differently": (
         {f"{P}:instances": _tags(1, {"Costcenter": "engineering", "Project": "d"})},
-        f"{P}:instances[1].tags.Costcenter: got \"engineering\"; expected the key spelled "
+        f'{P}:instances[1].tags.Costcenter: got "engineering"; expected the key spelled '
         "'CostCenter'",
     ),
     "access tag key spelled differently": (
         {f"{P}:accessTagKey": "costCenter"},
-        f"{P}:accessTagKey: got \"costCenter\"; expected the same spelling as sessionTags",
+        f'{P}:accessTagKey: got "costCenter"; expected the same spelling as sessionTags',
     ),
     "role name over the IAM limit": (
         {f"{P}:roleName": "R" * 65},
-        f"{P}:roleName: got \"{'R' * 65}\"; expected 1 to 64 of letters",
+        f'{P}:roleName: got "{"R" * 65}"; expected 1 to 64 of letters',
     ),
     "policy name with a space": (
         {f"{P}:policyName": "VM Access"},
-        f"{P}:policyName: got \"VM Access\"; expected 1 to 128 of letters",
+        f'{P}:policyName: got "VM Access"; expected 1 to 128 of letters',
     ),
     "saml provider name with a slash": (
         {f"{P}:samlProviderName": "auth0/saml"},
-        f"{P}:samlProviderName: got \"auth0/saml\"; expected 1 to 128 of letters, digits and _ . -",
+        f'{P}:samlProviderName: got "auth0/saml"; expected 1 to 128 of letters, digits and _ . -',
     ),
     "mapping to user_metadata": (
         {
@@ -88,16 +88,16 @@ CASES = {
                 [{"key": "CostCenter", "attribute": "user_metadata.cost_center"}]
             )
         },
-        f"{P}:sessionTags[0].attribute: got \"user_metadata.cost_center\"; expected a path under "
+        f'{P}:sessionTags[0].attribute: got "user_metadata.cost_center"; expected a path under '
         "app_metadata",
     ),
     "session name from a disallowed source": (
         {f"{P}:roleSessionNameAttribute": "user_metadata.nick"},
-        f"{P}:roleSessionNameAttribute: got \"user_metadata.nick\"; expected one of email",
+        f'{P}:roleSessionNameAttribute: got "user_metadata.nick"; expected one of email',
     ),
     "ABAC key in provider default tags": (
         {"aws:defaultTags": json.dumps({"tags": {"CostCenter": "marketing"}})},
-        "aws:defaultTags.tags.CostCenter: got \"marketing\"; expected no session-tag key in "
+        'aws:defaultTags.tags.CostCenter: got "marketing"; expected no session-tag key in '
         "provider default tags",
     ),
     "unknown key in the project namespace": (
@@ -107,11 +107,11 @@ CASES = {
     ),
     "sign-in URL of another host": (
         {f"{P}:signinUrls": json.dumps(["https://evil.example.com/saml"])},
-        f"{P}:signinUrls[0]: got \"https://evil.example.com/saml\"; expected an AWS sign-in SAML",
+        f'{P}:signinUrls[0]: got "https://evil.example.com/saml"; expected an AWS sign-in SAML',
     ),
     "plaintext Auth0 client secret": (
         {"auth0:clientSecret": "s3cr3t"},
-        "auth0:clientSecret: got \"<plaintext>\"; expected a Pulumi secret",
+        'auth0:clientSecret: got "<plaintext>"; expected a Pulumi secret',
     ),
     "session longer than AWS allows": (
         {f"{P}:maxSessionDuration": "50000"},

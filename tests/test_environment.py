@@ -26,7 +26,10 @@ def _one(run, type_):
 
 
 def test_dev_registers_the_guides_instances_with_their_own_tags(dev):
-    tags = {r.inputs["tags"]["Name"]: r.inputs["tags"] for r in _of_type(dev, "aws:ec2/instance:Instance")}
+    tags = {
+        r.inputs["tags"]["Name"]: r.inputs["tags"]
+        for r in _of_type(dev, "aws:ec2/instance:Instance")
+    }
     assert tags == {
         "website": {"Name": "website", "CostCenter": "marketing", "Project": "website"},
         "management_dashboard": {
@@ -34,7 +37,11 @@ def test_dev_registers_the_guides_instances_with_their_own_tags(dev):
             "CostCenter": "engineering",
             "Project": "management_dashboard",
         },
-        "community_site": {"Name": "community_site", "CostCenter": "marketing", "Project": "community_site"},
+        "community_site": {
+            "Name": "community_site",
+            "CostCenter": "marketing",
+            "Project": "community_site",
+        },
     }
 
 
