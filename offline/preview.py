@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -204,10 +205,17 @@ def main(argv: list[str] | None = None) -> int:
         print("Nothing was registered.", file=sys.stderr)
         return EXIT_BAD_CONFIG
     report = build_report(run)
-    if args.json:
-        sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
-    else:
-        sys.stdout.write(render_text(report, args.stack))
+    text = (
+        json.dumps(report.document, indent=2) + "\n"
+        if args.json
+        else render_text(report, args.stack)
+    )
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (for example `head`) stopped early; that is not an error of the preview.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_CHECK_FAILED if report.failed else EXIT_OK
 
 
