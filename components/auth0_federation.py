@@ -54,6 +54,12 @@ def _first_cert(keys: Sequence[dict[str, str]] | None) -> str:
     return (keys or [{}])[0].get("cert", "")
 
 
+RULES_END_OF_LIFE = (
+    "auth0Flow is 'rule': Auth0 set the end of life of Rules for 2026-11-18 and tenants created "
+    "since 2023-10-16 cannot run them; set auth0Flow to 'action' (README: Rule or Action)."
+)
+
+
 @dataclass
 class Auth0LoginFlowArgs:
     """Inputs of Auth0LoginFlow."""
@@ -95,6 +101,7 @@ class Auth0LoginFlow(pulumi.ComponentResource):
             self._create_action(name, args)
         else:
             self.code = spec.apply(auth0_scripts.rule_script)
+            pulumi.log.warn(RULES_END_OF_LIFE, resource=self)
             auth0.Rule(
                 f"{name}-rule",
                 name=args.rule_name,

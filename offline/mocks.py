@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import os
 import runpy
 import sys
@@ -27,6 +28,20 @@ from pulumi.runtime.sync_await import _sync_await
 from offline.stack_config import ROOT, StackConfig, load_stack_config
 
 MOCK_REGION = "us-east-1"
+
+
+def _engine_logger() -> logging.Logger:
+    """Program diagnostics (pulumi.log) go to stderr, as the CLI shows them, never to stdout."""
+    logger = logging.getLogger("rbac-cost-center.engine")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    return logger
+
+
+_ENGINE_LOG = _engine_logger()
 
 
 @dataclass
@@ -201,7 +216,9 @@ def run_program(
     )
     monitor = _RecordingMonitor(_InventedState(account_id, region, partition))
     settings.ROOT.set(None)
-    mocks.set_mocks(monitor.mocks, config.project, stack, preview=True, monitor=monitor)
+    mocks.set_mocks(
+        monitor.mocks, config.project, stack, preview=True, monitor=monitor, logger=_ENGINE_LOG
+    )
     set_all_config(values, config.secret_keys)
 
     error: BaseException | None = None
