@@ -143,11 +143,13 @@ def other_client_problems(prop: str, outcome: LoginOutcome) -> list[str]:
             f'Property "{prop}" refuses a login to another application ("{reason}"); act only '
             "for the AWS application's client id."
         ]
-    sent = sorted(aws_attributes(outcome))
+    sent = ", ".join(
+        sorted(uri.removeprefix(AWS_ATTRIBUTE_PREFIX) for uri in aws_attributes(outcome))
+    )
     if sent:
         return [
-            f'Property "{prop}" sends {len(sent)} AWS attributes for a login to another '
-            "application; act only for the AWS application's client id."
+            f'Property "{prop}" sends AWS attributes ({sent}) for a login to another application; '
+            "act only for the AWS application's client id."
         ]
     return []
 

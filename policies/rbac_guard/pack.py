@@ -263,59 +263,28 @@ def _probes(
     return contract.run_probes(resources, keys)
 
 
-def validate_tag_writes(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    found = _federations(_stack(args))
-    _report_findings(report_violation, contract.tag_write_findings(found))
-
-
-def validate_trust_tags(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    found = _federations(_stack(args))
-    _report_findings(report_violation, contract.trust_tag_findings(found))
-
-
-def validate_emitted_tags(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def validate_role_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = _stack(args)
     found = _federations(resources)
-    if not found:
-        return
-
-    probes = _probes(args, resources, found)
-    _report_findings(report_violation, contract.emitted_tag_findings(found, probes))
-
-
-def validate_instance_coverage(
-    args: StackValidationArgs, report_violation: ReportViolation
-) -> None:
-    resources = _stack(args)
     instances = contract.of_type(resources, contract.INSTANCE_TYPE)
-    findings = contract.resource_tag_findings(_federations(resources), instances)
+    findings = contract.tag_write_findings(found)
+    findings += contract.trust_tag_findings(found)
+    findings += contract.resource_tag_findings(found, instances)
     _report_findings(report_violation, findings)
 
 
-def validate_role_attribute(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+def validate_auth0_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = _stack(args)
     found = _federations(resources)
     if not found:
         return
 
     probes = _probes(args, resources, found)
-    _report_findings(report_violation, contract.role_attribute_findings(found, probes))
-
-
-def validate_audience(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = _stack(args)
-    findings = contract.audience_findings(_federations(resources), contract.saml_clients(resources))
+    findings = contract.emitted_tag_findings(found, probes)
+    findings += contract.role_attribute_findings(found, probes)
+    findings += contract.audience_findings(found, contract.saml_clients(resources))
+    findings += contract.metadata_source_findings(probes)
     _report_findings(report_violation, findings)
-
-
-def validate_metadata_source(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = _stack(args)
-    found = _federations(resources)
-    if not found:
-        return
-
-    probes = _probes(args, resources, found)
-    _report_findings(report_violation, contract.metadata_source_findings(probes))
 
 
 RESOURCE_POLICIES: list[Policy] = [
@@ -400,72 +369,39 @@ RESOURCE_POLICIES: list[Policy] = [
     ),
 ]
 
+# Two stack policies rather than one per check: the policy SDK converts every resource of the stack
+# once per stack policy, which dominates the time of a large stack.
 STACK_POLICIES: list[Policy] = [
     StackValidationPolicy(
-        name="federated-role-no-tag-writes",
-        description="No permission attached to the federated role lets it create or delete tags.",
-        validate=validate_tag_writes,
+        name="federated-role-tag-contract",
+        description=(
+            "The federated role's permissions write no tags, and each tag they use is demanded by "
+            "its trust and set on every instance."
+        ),
+        validate=validate_role_contract,
         severity=Severity.CRITICAL,
         remediation_steps=(
-            "Remove ec2:CreateTags, ec2:DeleteTags and wildcards covering them from every policy "
-            "attached to the federated role."
+            "Remove ec2:CreateTags and ec2:DeleteTags (and wildcards covering them) from the "
+            "role's policies, require aws:RequestTag/<key> in the trust for each principal tag, "
+            "and tag every instance with each ec2:ResourceTag/<key> the policies match."
         ),
-        url="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html",
-    ),
-    StackValidationPolicy(
-        name="principal-tags-required-by-trust",
-        description="Every principal tag the role's permissions read is demanded by its trust.",
-        validate=validate_trust_tags,
-        severity=Severity.HIGH,
-        remediation_steps='Add an "aws:RequestTag/<key>" condition to the trust for each key.',
         url=SESSION_TAGS_DOC,
     ),
     StackValidationPolicy(
-        name="principal-tags-emitted-by-auth0",
-        description="Every principal tag the role's permissions read is emitted by Auth0.",
-        validate=validate_emitted_tags,
-        config_schema=TAG_KEYS_SCHEMA,
-        severity=Severity.HIGH,
-        remediation_steps=(
-            "Map each key to a PrincipalTag:<key> SAML attribute in the stack's sessionTags."
+        name="auth0-tag-contract",
+        description=(
+            "Auth0 sends the stack's role and provider and every principal tag the role reads, "
+            "from app_metadata, to a URL the trust accepts."
         ),
-        url=SAML_ASSERTIONS_DOC,
-    ),
-    StackValidationPolicy(
-        name="resource-tags-on-every-instance",
-        description="Every instance carries each tag key the role's permissions match on.",
-        validate=validate_instance_coverage,
-        severity=Severity.HIGH,
-        remediation_steps="Tag every instance with each ec2:ResourceTag/<key> the policy matches.",
-        url="https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_attribute-based-access-control.html",
-    ),
-    StackValidationPolicy(
-        name="role-attribute-names-role",
-        description="The Role attribute Auth0 sends names the stack's role and SAML provider.",
-        validate=validate_role_attribute,
-        config_schema=TAG_KEYS_SCHEMA,
-        severity=Severity.HIGH,
-        remediation_steps=(
-            "Build the Role attribute from the role's ARN and the SAML provider ARN of its trust."
-        ),
-        url=SAML_ASSERTIONS_DOC,
-    ),
-    StackValidationPolicy(
-        name="saml-recipient-matches-audience",
-        description="The SAML application posts to a URL the role's trust accepts as SAML:aud.",
-        validate=validate_audience,
-        severity=Severity.HIGH,
-        remediation_steps="Use one sign-in URL as recipient, destination and the trust's SAML:aud.",
-        url=SAML_ASSERTIONS_DOC,
-    ),
-    StackValidationPolicy(
-        name="principal-tags-from-app-metadata",
-        description="Auth0 takes principal tag values from app_metadata, never user_metadata.",
-        validate=validate_metadata_source,
+        validate=validate_auth0_contract,
         config_schema=TAG_KEYS_SCHEMA,
         severity=Severity.CRITICAL,
-        remediation_steps="Point each session tag's attribute at a path under app_metadata.",
-        url="https://auth0.com/docs/manage-users/user-accounts/metadata",
+        remediation_steps=(
+            "Emit Role as <role ARN>,<SAML provider ARN of the trust> and PrincipalTag:<key> for "
+            "each key the role's policies read, read tag values from app_metadata, and post the "
+            "assertion to the sign-in URL the trust pins as SAML:aud."
+        ),
+        url=SAML_ASSERTIONS_DOC,
     ),
 ]
 
