@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 import grpc
+import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -257,14 +258,21 @@ class PolicyPackProcess:
             self._stderr = None
 
     @property
+    def pid(self) -> int | None:
+        """The pack's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self._stub is None:
             raise AnalyzerError("the policy pack is not running")
         return self._stub
 
     def info(self) -> PackInfo:
+        """The pack's metadata; as with the CLI, PulumiPolicy.yaml's version wins over the SDK's."""
         answer = self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_TIMEOUT_S)
-        return PackInfo(answer.name, answer.version, tuple(map(_policy_info, answer.policies)))
+        version = _declared_version(self.pack_dir) or answer.version
+        return PackInfo(answer.name, version, tuple(map(_policy_info, answer.policies)))
 
     def configure(self, request: Mapping[str, analyzer_pb2.PolicyConfig]) -> None:
         configure = analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=dict(request))
@@ -311,6 +319,14 @@ class PolicyPackProcess:
 
 def _project_python() -> str:
     return str(PROJECT_PYTHON) if PROJECT_PYTHON.exists() else sys.executable
+
+
+def _declared_version(pack_dir: Path) -> str:
+    manifest = pack_dir / "PulumiPolicy.yaml"
+    if not manifest.is_file():
+        return ""
+    declared = yaml.safe_load(manifest.read_text()) or {}
+    return str(declared.get("version") or "")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -259,7 +259,13 @@ def role_attribute_findings(found: Sequence[Federation], probes: Sequence[Probe]
     pairs = [_role_pair(federation) for federation in found]
     findings: list[Finding] = []
     if not probes:
-        findings.append((found[0].role.urn, _no_login_code(found[0])))
+        findings.append(
+            (
+                found[0].role.urn,
+                f'Role "{found[0].role.name}" is named by no Role attribute: no Auth0 rule or '
+                "Action in the stack emits one.",
+            )
+        )
     for probe in probes:
         attributes = probe.issued_attributes()
         if attributes is None:
