@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import select
@@ -35,9 +36,9 @@ POLICY_PACK = ROOT / "policies"
 PROJECT_PYTHON = ROOT / ".venv" / "bin" / "python"
 START_TIMEOUT_S = 60.0
 CALL_TIMEOUT_S = 120.0
-# Analyze calls kept in flight at once: enough to hide each round trip behind the next, while the
-# pack's four server threads stay busy.
-IN_FLIGHT = 16
+# Analyze calls kept in flight: enough to hide each round trip behind the next; more only makes
+# the pack's four server threads fight over its interpreter lock.
+IN_FLIGHT = 8
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 _MAX_MESSAGE = 400 * 1024 * 1024
 _CHANNEL_OPTIONS = [
@@ -232,14 +233,18 @@ class PolicyPackProcess:
     def _read_port(self) -> int:
         assert self._process is not None and self._process.stdout is not None
         ready, _, _ = select.select([self._process.stdout], [], [], START_TIMEOUT_S)
-        line = self._process.stdout.readline() if ready else b""
-        if not line.strip().isdigit():
-            raise AnalyzerError(f"the policy pack printed no port: {self._failure()}")
-        return int(line)
+        if not ready:
+            raise AnalyzerError(f"the policy pack printed no port within {START_TIMEOUT_S:.0f} s")
+        line = self._process.stdout.readline()
+        if line.strip().isdigit():
+            return int(line)
 
-    def _failure(self) -> str:
-        if self._process is not None and self._process.poll() is None:
-            return f"no answer within {START_TIMEOUT_S:.0f} s"
+        # Anything but a port means the pack failed; let it finish writing why.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+        raise AnalyzerError(f"the policy pack printed no port: {self._stderr_tail()}")
+
+    def _stderr_tail(self) -> str:
         assert self._stderr is not None
         self._stderr.seek(0)
         lines = self._stderr.read().decode(errors="replace").strip().splitlines()

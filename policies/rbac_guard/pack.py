@@ -1,291 +1,30 @@
-"""CrossGuard glue: each policy's metadata and config schema, and validators that call the checks.
-
-Validators read resource properties through the policy SDK's proxies, which raise on a value that
-is unknown during preview; the SDK then reports that the policy could not run, never a pass.
-"""
+"""The policies of the pack: name, description, severity, remediation, documentation, config."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
-    StackValidationArgs,
     StackValidationPolicy,
 )
 
-from . import auth0, contract
-from .contract import Finding, StackResource
-from .documents import DocumentError, load_document
-from .permissions import permission_problems
-from .sandbox import SandboxUnavailableError, run_logins
-from .tags import instance_tag_problems
-from .trust import TrustRules, is_saml_trust, trust_problems
+from .config import ACCESS_SCHEMA, INSTANCE_SCHEMA, TAG_KEYS_SCHEMA, TRUST_SCHEMA
+from .validators import (
+    validate_auth0_contract,
+    validate_instance_tags,
+    validate_login_scope,
+    validate_role_contract,
+    validate_role_tags,
+    validate_rules_end_of_life,
+    validate_saml_client,
+    validate_saml_trust,
+    validate_start_stop,
+)
 
-ABAC_TAG_KEYS = ["CostCenter", "Project"]
-ACCESS_TAG_KEYS = ["CostCenter"]
 SESSION_TAGS_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html"
 SAML_ASSERTIONS_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html"
-
-
-def _string_list(description: str, default: list[str]) -> dict[str, Any]:
-    return {
-        "type": "array",
-        "items": {"type": "string"},
-        "default": default,
-        "description": description,
-    }
-
-
-_TAG_KEYS = _string_list(
-    "ABAC tag keys: session tags, principal tags and instance tags.", ABAC_TAG_KEYS
-)
-TAG_KEYS_SCHEMA = PolicyConfigSchema(properties={"tagKeys": _TAG_KEYS})
-INSTANCE_SCHEMA = PolicyConfigSchema(
-    properties={
-        "tagKeys": _TAG_KEYS,
-        "allowedCostCenters": _string_list(
-            "Cost centers an instance may carry; empty accepts any valid value.", []
-        ),
-        "costCenterTagKey": {
-            "type": "string",
-            "default": "CostCenter",
-            "description": "The tag key whose value allowedCostCenters limits.",
-        },
-    }
-)
-TRUST_SCHEMA = PolicyConfigSchema(
-    properties={
-        "sessionTagKeys": _string_list(
-            "Session tags every SAML sign-in must carry (aws:RequestTag/<key>).", ABAC_TAG_KEYS
-        ),
-        "allowedAudiences": _string_list(
-            "SAML:aud values the trust may accept; empty accepts any AWS sign-in URL.", []
-        ),
-        "allowSetSourceIdentity": {
-            "type": "boolean",
-            "default": False,
-            "description": "Whether the trust may also allow sts:SetSourceIdentity.",
-        },
-    }
-)
-ACCESS_SCHEMA = PolicyConfigSchema(
-    properties={
-        "accessTagKeys": _string_list(
-            "Tag keys on which instance and principal must agree to start or stop.",
-            ACCESS_TAG_KEYS,
-        )
-    }
-)
-
-
-def _settings(
-    args: ResourceValidationArgs | StackValidationArgs, schema: PolicyConfigSchema
-) -> dict:
-    """The policy's config, each property missing from it taken from the schema's default."""
-    config = args.get_config() or {}
-    return {name: config.get(name, spec["default"]) for name, spec in schema.properties.items()}
-
-
-def _report_all(report_violation: ReportViolation, messages: Iterable[str]) -> None:
-    for message in messages:
-        report_violation(message, None)
-
-
-def _report_findings(report_violation: ReportViolation, findings: Iterable[Finding]) -> None:
-    for urn, message in findings:
-        report_violation(message, urn or None)
-
-
-def _document(
-    args: ResourceValidationArgs, prop: str, report_violation: ReportViolation | None
-) -> Mapping[str, Any] | None:
-    """The parsed document in the property; an unreadable one is reported when asked to."""
-    value = args.props.get(prop)
-    if value is None:
-        return None
-    try:
-        return load_document(value)
-    except DocumentError as error:
-        if report_violation is not None:
-            report_violation(f'Property "{prop}" is not a readable policy document: {error}.', None)
-        return None
-
-
-def validate_instance_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != contract.INSTANCE_TYPE:
-        return
-
-    settings = _settings(args, INSTANCE_SCHEMA)
-    problems = instance_tag_problems(
-        args.props.get("tags"),
-        settings["tagKeys"],
-        settings["allowedCostCenters"],
-        settings["costCenterTagKey"],
-    )
-    _report_all(report_violation, problems)
-
-
-def validate_saml_trust(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != contract.ROLE_TYPE:
-        return
-    trust = _document(args, "assumeRolePolicy", report_violation)
-    if trust is None or not is_saml_trust(trust):
-        return
-
-    settings = _settings(args, TRUST_SCHEMA)
-    rules = TrustRules(
-        session_tag_keys=settings["sessionTagKeys"],
-        allowed_audiences=settings["allowedAudiences"],
-        allow_set_source_identity=bool(settings["allowSetSourceIdentity"]),
-    )
-    _report_all(report_violation, trust_problems(trust, rules))
-
-
-def validate_start_stop(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    keys = _settings(args, ACCESS_SCHEMA)["accessTagKeys"]
-    if args.resource_type in (contract.POLICY_TYPE, contract.ROLE_POLICY_TYPE):
-        document = _document(args, "policy", report_violation)
-        if document is not None:
-            _report_all(report_violation, permission_problems(document, keys))
-    elif args.resource_type == contract.ROLE_TYPE:
-        for index, inline in enumerate(args.props.get("inlinePolicies") or []):
-            _check_inline(index, inline.get("policy"), keys, report_violation)
-
-
-def _check_inline(
-    index: int, text: Any, keys: list[str], report_violation: ReportViolation
-) -> None:
-    prop = f'"inlinePolicies[{index}].policy"'
-    if not text:
-        return
-    try:
-        document = load_document(text)
-    except DocumentError as error:
-        report_violation(f"Property {prop} is not a readable policy document: {error}.", None)
-        return
-    _report_all(report_violation, permission_problems(document, keys, prop))
-
-
-def validate_role_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != contract.ROLE_TYPE:
-        return
-    # An unreadable trust is reported by saml-trust-policy; reporting it here too adds nothing.
-    trust = _document(args, "assumeRolePolicy", None)
-    if trust is None or not is_saml_trust(trust):
-        return
-
-    abac_keys = {key.lower() for key in _settings(args, TAG_KEYS_SCHEMA)["tagKeys"]}
-    # IAM matches principal tag keys without regard to case, so "costcenter" shadows CostCenter.
-    _report_all(
-        report_violation,
-        [
-            f'Property "tags.{key}" is an ABAC key; as a role tag it becomes the principal tag of '
-            "any session that does not carry that session tag."
-            for key in args.props.get("tags") or {}
-            if key.lower() in abac_keys
-        ],
-    )
-
-
-def validate_saml_client(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != auth0.CLIENT_TYPE:
-        return
-    addons = args.props.get("addons") or {}
-    samlp = addons.get("samlp")
-    if samlp is None:
-        return
-
-    _report_all(report_violation, auth0.saml_addon_problems(samlp))
-
-
-def validate_login_scope(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (auth0.RULE_TYPE, auth0.ACTION_TYPE):
-        return
-    prop = auth0.code_property(args.resource_type)
-    code = args.props.get(prop)
-    if not code:
-        return
-
-    user = auth0.probe_user(_settings(args, TAG_KEYS_SCHEMA)["tagKeys"])
-    login = auth0.probe_login(auth0.OTHER_CLIENT_ID, user, {})
-    kind = auth0.code_kind(args.resource_type)
-    try:
-        outcome = run_logins(kind, str(code), [login], auth0.action_secrets(args.props))[0]
-    except SandboxUnavailableError as error:
-        report_violation(auth0.unprobed(prop, str(error)), None)
-        return
-    _report_all(report_violation, auth0.other_client_problems(prop, outcome))
-
-
-def validate_rules_end_of_life(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
-    if args.resource_type == auth0.RULE_TYPE:
-        report_violation(auth0.rules_end_of_life_message(), None)
-
-
-def _stack(args: StackValidationArgs) -> list[StackResource]:
-    return [
-        StackResource(
-            type=resource.resource_type,
-            urn=resource.urn,
-            name=resource.name,
-            props=resource.props,
-            property_dependencies={
-                prop: [dependency.urn for dependency in dependencies]
-                for prop, dependencies in resource.property_dependencies.items()
-            },
-        )
-        for resource in args.resources
-    ]
-
-
-def _federations(resources: list[StackResource]) -> list[contract.Federation]:
-    try:
-        return contract.federations(resources)
-    except DocumentError:
-        # The resource policies report the unreadable document against its own resource.
-        return []
-
-
-def _probes(
-    args: StackValidationArgs, resources: list[StackResource], found: list[contract.Federation]
-) -> list[contract.Probe]:
-    keys = contract.contract_tag_keys(found, _settings(args, TAG_KEYS_SCHEMA)["tagKeys"])
-    return contract.run_probes(resources, keys)
-
-
-def validate_role_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = _stack(args)
-    found = _federations(resources)
-    instances = contract.of_type(resources, contract.INSTANCE_TYPE)
-    findings = contract.tag_write_findings(found)
-    findings += contract.trust_tag_findings(found)
-    findings += contract.resource_tag_findings(found, instances)
-    _report_findings(report_violation, findings)
-
-
-def validate_auth0_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    resources = _stack(args)
-    found = _federations(resources)
-    if not found:
-        return
-
-    probes = _probes(args, resources, found)
-    findings = contract.emitted_tag_findings(found, probes)
-    findings += contract.role_attribute_findings(found, probes)
-    findings += contract.audience_findings(found, contract.saml_clients(resources))
-    findings += contract.metadata_source_findings(probes)
-    # A login code that could not be run is reported once, not once per check that needed it.
-    _report_findings(report_violation, dict.fromkeys(findings))
 
 
 RESOURCE_POLICIES: list[Policy] = [
