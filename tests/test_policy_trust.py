@@ -222,3 +222,17 @@ def test_an_abac_key_as_role_tag_is_reported_whatever_its_case(key: str):
         f'Property "tags.{key}" is an ABAC key; as a role tag it becomes the principal tag of any '
         "session that does not carry that session tag."
     ]
+
+
+def test_a_wildcard_trust_that_admits_saml_sign_in_is_checked():
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "sts:*"}
+    assert resource_violations("saml-trust-policy", role(statement)) == [
+        '"assumeRolePolicy" statement #1 trusts the wildcard principal "*".',
+        '"assumeRolePolicy" statement #1 names no SAML provider as its Federated principal.',
+        '"assumeRolePolicy" statement #1 allows the wildcard action "sts:*"; list each action.',
+        '"assumeRolePolicy" statement #1 has no StringEquals condition on "SAML:aud".',
+        '"assumeRolePolicy" statement #1 does not require "aws:RequestTag/CostCenter"; a login '
+        "without that session tag could still assume the role.",
+        '"assumeRolePolicy" statement #1 does not require "aws:RequestTag/Project"; a login '
+        "without that session tag could still assume the role.",
+    ]

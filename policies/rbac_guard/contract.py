@@ -144,7 +144,8 @@ def _targets(resource: StackResource, role: StackResource) -> bool:
     if feeding:
         return role.urn in feeding
     named = resource.props.get("role")
-    return named is not None and named in (role.props.get("name"), role.props.get("arn"))
+    # The name first: the ARN is unknown until the role exists, and only read when needed.
+    return named is not None and (named == role.props.get("name") or named == role.props.get("arn"))
 
 
 def _attached_policy(

@@ -29,8 +29,18 @@ class TrustRules:
 
 
 def is_saml_trust(document: Mapping[str, Any]) -> bool:
-    """True for a trust that federates a SAML provider or names AssumeRoleWithSAML itself."""
-    return any(_names_saml(statement) for _, statement in allow_statements(document))
+    """True for a trust that federates a SAML provider, or lets a SAML sign-in assume the role."""
+    return any(
+        _names_saml(statement)
+        or (_admits_federation(statement) and grants(statement, ASSUME_ROLE_WITH_SAML))
+        for _, statement in allow_statements(document)
+    )
+
+
+def _admits_federation(statement: Mapping[str, Any]) -> bool:
+    """A Federated or wildcard principal; an AWS or Service principal cannot sign in with SAML."""
+    principals = _principals(statement)
+    return "NotPrincipal" in statement or "Federated" in principals or "*" in principals
 
 
 def saml_statements(document: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -141,20 +151,18 @@ def _kind(kind: str) -> str:
 def _action_problems(where: str, statement: Mapping[str, Any], rules: TrustRules) -> list[str]:
     if "NotAction" in statement:
         return [f"{where} uses NotAction, which allows every action it does not name."]
-    listed = [str(action) for action in as_list(statement.get("Action"))]
-    allowed = _expected_actions(rules) + (
-        [SET_SOURCE_IDENTITY] if rules.allow_set_source_identity else []
-    )
-    named = {action.lower() for action in listed}
+
+    expected = _expected_actions(rules)
+    allowed = {action.lower() for action in expected}
+    if rules.allow_set_source_identity:
+        allowed.add(SET_SOURCE_IDENTITY.lower())
     messages = [
-        _missing_action(where, action)
-        for action in _expected_actions(rules)
-        if action.lower() not in named
+        _missing_action(where, action) for action in expected if not grants(statement, action)
     ]
-    for action in listed:
+    for action in (str(item) for item in as_list(statement.get("Action"))):
         if "*" in action or "?" in action:
             messages.append(f'{where} allows the wildcard action "{action}"; list each action.')
-        elif action.lower() not in {item.lower() for item in allowed}:
+        elif action.lower() not in allowed:
             messages.append(f'{where} allows "{action}", which a SAML sign-in does not need.')
     return messages
 
