@@ -59,3 +59,15 @@ def instance_tag_problems(
 def _allowed(value: str, allowed_cost_centers: Sequence[str]) -> bool:
     """An empty allow-list accepts every cost center."""
     return not allowed_cost_centers or value in allowed_cost_centers
+
+
+def role_tag_problems(tags: Mapping[str, Any] | None, abac_keys: Sequence[str]) -> list[str]:
+    """Messages for each ABAC key among the federated role's own tags."""
+    # IAM matches principal tag keys without regard to case, so "costcenter" shadows CostCenter.
+    lowered = {key.lower() for key in abac_keys}
+    return [
+        f'Property "tags.{key}" is an ABAC key; as a role tag it becomes the principal tag of any '
+        "session that does not carry that session tag."
+        for key in tags or {}
+        if key.lower() in lowered
+    ]

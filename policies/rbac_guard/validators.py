@@ -23,7 +23,7 @@ from .contract import Finding, StackResource
 from .documents import DocumentError, load_document
 from .permissions import permission_problems
 from .sandbox import SandboxUnavailableError, run_logins
-from .tags import instance_tag_problems
+from .tags import instance_tag_problems, role_tag_problems
 from .trust import TrustRules, is_saml_trust, trust_problems
 
 
@@ -37,19 +37,28 @@ def _report_findings(report_violation: ReportViolation, findings: Iterable[Findi
         report_violation(message, urn or None)
 
 
-def _document(
-    args: ResourceValidationArgs, prop: str, report_violation: ReportViolation | None
+def _parsed(
+    prop: str, value: Any, report_violation: ReportViolation | None
 ) -> Mapping[str, Any] | None:
-    """The parsed document in the property; an unreadable one is reported when asked to."""
-    value = args.props.get(prop)
-    if value is None:
+    """The document a property holds; an unreadable one is reported when a reporter is given."""
+    if not value:
         return None
     try:
         return load_document(value)
     except DocumentError as error:
         if report_violation is not None:
-            report_violation(f'Property "{prop}" is not a readable policy document: {error}.', None)
+            report_violation(f"Property {prop} is not a readable policy document: {error}.", None)
         return None
+
+
+def _saml_trust(
+    args: ResourceValidationArgs, report_violation: ReportViolation | None
+) -> Mapping[str, Any] | None:
+    """The trust policy of a role that admits SAML sign-ins, else None."""
+    if args.resource_type != contract.ROLE_TYPE:
+        return None
+    trust = _parsed('"assumeRolePolicy"', args.props.get("assumeRolePolicy"), report_violation)
+    return trust if trust is not None and is_saml_trust(trust) else None
 
 
 def validate_instance_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -67,10 +76,8 @@ def validate_instance_tags(args: ResourceValidationArgs, report_violation: Repor
 
 
 def validate_saml_trust(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != contract.ROLE_TYPE:
-        return
-    trust = _document(args, "assumeRolePolicy", report_violation)
-    if trust is None or not is_saml_trust(trust):
+    trust = _saml_trust(args, report_violation)
+    if trust is None:
         return
 
     settings = policy_settings(args, TRUST_SCHEMA)
@@ -85,47 +92,29 @@ def validate_saml_trust(args: ResourceValidationArgs, report_violation: ReportVi
 def validate_start_stop(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     keys = policy_settings(args, ACCESS_SCHEMA)["accessTagKeys"]
     if args.resource_type in (contract.POLICY_TYPE, contract.ROLE_POLICY_TYPE):
-        document = _document(args, "policy", report_violation)
-        if document is not None:
-            _report_all(report_violation, permission_problems(document, keys))
+        documents = [('"policy"', args.props.get("policy"))]
     elif args.resource_type == contract.ROLE_TYPE:
-        for index, inline in enumerate(args.props.get("inlinePolicies") or []):
-            _check_inline(index, inline.get("policy"), keys, report_violation)
-
-
-def _check_inline(
-    index: int, text: Any, keys: list[str], report_violation: ReportViolation
-) -> None:
-    prop = f'"inlinePolicies[{index}].policy"'
-    if not text:
+        inline = args.props.get("inlinePolicies") or []
+        documents = [
+            (f'"inlinePolicies[{index}].policy"', item.get("policy"))
+            for index, item in enumerate(inline)
+        ]
+    else:
         return
-    try:
-        document = load_document(text)
-    except DocumentError as error:
-        report_violation(f"Property {prop} is not a readable policy document: {error}.", None)
-        return
-    _report_all(report_violation, permission_problems(document, keys, prop))
+
+    for prop, value in documents:
+        document = _parsed(prop, value, report_violation)
+        if document is not None:
+            _report_all(report_violation, permission_problems(document, keys, prop))
 
 
 def validate_role_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != contract.ROLE_TYPE:
-        return
     # An unreadable trust is reported by saml-trust-policy; reporting it here too adds nothing.
-    trust = _document(args, "assumeRolePolicy", None)
-    if trust is None or not is_saml_trust(trust):
+    if _saml_trust(args, None) is None:
         return
 
-    abac_keys = {key.lower() for key in policy_settings(args, TAG_KEYS_SCHEMA)["tagKeys"]}
-    # IAM matches principal tag keys without regard to case, so "costcenter" shadows CostCenter.
-    _report_all(
-        report_violation,
-        [
-            f'Property "tags.{key}" is an ABAC key; as a role tag it becomes the principal tag of '
-            "any session that does not carry that session tag."
-            for key in args.props.get("tags") or {}
-            if key.lower() in abac_keys
-        ],
-    )
+    abac_keys = policy_settings(args, TAG_KEYS_SCHEMA)["tagKeys"]
+    _report_all(report_violation, role_tag_problems(args.props.get("tags"), abac_keys))
 
 
 def validate_saml_client(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
