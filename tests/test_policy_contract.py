@@ -182,6 +182,12 @@ def test_an_instance_without_the_matched_tag_is_reported():
     ]
 
 
+def test_an_unreadable_document_elsewhere_does_not_stop_the_contract():
+    broken = Resource("aws:iam/role:Role", "other-role", {"assumeRolePolicy": "{not json"})
+    untagged = instance("dashboard", Project="dashboard")
+    assert [urn for urn, _ in role_contract(untagged, broken)] == [untagged.urn]
+
+
 def test_a_stack_without_a_federated_role_has_no_contract():
     assert role_contract(without=("rbac-access-role",)) == []
     assert auth0_contract(without=("rbac-access-role",)) == []

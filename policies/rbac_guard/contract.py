@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import auth0
-from .documents import load_document, principal_tag_keys, principal_tag_variable
+from .documents import DocumentError, load_document, principal_tag_keys, principal_tag_variable
 from .permissions import resource_tag_keys, tag_write_grants
 from .sandbox import LoginOutcome, SandboxUnavailableError, run_logins
 from .trust import audiences, is_saml_trust, provider_arns, required_request_tags
@@ -101,18 +101,32 @@ def federations(resources: Sequence[StackResource]) -> list[Federation]:
     """Every role of the stack whose trust policy admits SAML sign-ins."""
     found = []
     for role in of_type(resources, ROLE_TYPE):
-        trust = load_document(role.props.get("assumeRolePolicy"))
-        if is_saml_trust(trust):
+        trust = _readable(role.props.get("assumeRolePolicy"))
+        if trust is not None and is_saml_trust(trust):
             found.append(_federation(role, trust, resources))
     return found
+
+
+def _readable(value: Any) -> Mapping[str, Any] | None:
+    """The parsed document, or None when it is missing or unreadable.
+
+    An unreadable document is reported, as mandatory, by the resource policy of its own resource;
+    the stack checks go on with every other document rather than stop.
+    """
+    if not value:
+        return None
+    try:
+        return load_document(value)
+    except DocumentError:
+        return None
 
 
 def _federation(
     role: StackResource, trust: Mapping[str, Any], resources: Sequence[StackResource]
 ) -> Federation:
-    documents = list(_inline_documents(role))
+    documents: list[PermissionDocument | None] = list(_inline_documents(role))
     documents += [
-        PermissionDocument(item, '"policy"', load_document(item.props.get("policy")))
+        _permission_document(item, '"policy"', item.props.get("policy"))
         for item in of_type(resources, ROLE_POLICY_TYPE)
         if _targets(item, role)
     ]
@@ -125,17 +139,22 @@ def _federation(
         if policy is None:
             unreadable.append(_unreadable(attachment, role))
         else:
-            documents.append(
-                PermissionDocument(policy, '"policy"', load_document(policy.props.get("policy")))
-            )
-    return Federation(role, trust, tuple(documents), tuple(unreadable))
+            documents.append(_permission_document(policy, '"policy"', policy.props.get("policy")))
+    readable = tuple(document for document in documents if document is not None)
+    return Federation(role, trust, readable, tuple(unreadable))
 
 
-def _inline_documents(role: StackResource) -> Iterable[PermissionDocument]:
+def _permission_document(
+    resource: StackResource, prop: str, value: Any
+) -> PermissionDocument | None:
+    document = _readable(value)
+    return PermissionDocument(resource, prop, document) if document is not None else None
+
+
+def _inline_documents(role: StackResource) -> Iterable[PermissionDocument | None]:
     for index, inline in enumerate(role.props.get("inlinePolicies") or []):
         text = inline.get("policy") if isinstance(inline, Mapping) else None
-        if text:
-            yield PermissionDocument(role, f'"inlinePolicies[{index}].policy"', load_document(text))
+        yield _permission_document(role, f'"inlinePolicies[{index}].policy"', text)
 
 
 def _targets(resource: StackResource, role: StackResource) -> bool:

@@ -170,14 +170,6 @@ def _stack(args: StackValidationArgs) -> list[StackResource]:
     ]
 
 
-def _federations(resources: list[StackResource]) -> list[contract.Federation]:
-    try:
-        return contract.federations(resources)
-    except DocumentError:
-        # The resource policies report the unreadable document against its own resource.
-        return []
-
-
 def _probes(
     args: StackValidationArgs, resources: list[StackResource], found: list[contract.Federation]
 ) -> list[contract.Probe]:
@@ -187,7 +179,7 @@ def _probes(
 
 def validate_role_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = _stack(args)
-    found = _federations(resources)
+    found = contract.federations(resources)
     instances = contract.of_type(resources, contract.INSTANCE_TYPE)
     findings = contract.tag_write_findings(found)
     findings += contract.trust_tag_findings(found)
@@ -197,7 +189,7 @@ def validate_role_contract(args: StackValidationArgs, report_violation: ReportVi
 
 def validate_auth0_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = _stack(args)
-    found = _federations(resources)
+    found = contract.federations(resources)
     if not found:
         return
 
