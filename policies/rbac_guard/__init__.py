@@ -1,5 +1,6 @@
-"""Checks of the rbac-cost-center stack: pure functions over plain JSON, and their CrossGuard glue.
+"""Checks of the rbac-cost-center stack, and the CrossGuard glue that runs them.
 
-Every module except `pack` works on plain values (or read-only mappings such as the policy SDK's
-property proxies) so that tests can call the checks directly.
+The checks (tags, trust, permissions, auth0, contract) are functions over plain JSON values or
+read-only mappings, so tests call them directly. Only config, validators, pack and local know the
+policy SDK: schemas, (args, report_violation) validators, policy metadata, and an in-process runner.
 """
