@@ -281,3 +281,22 @@ def test_without_node_the_contract_reports_it_could_not_run(monkeypatch: pytest.
             'Property "script" could not be checked by running it: Node.js was not found on PATH.',
         )
     ]
+
+
+def test_a_fallback_to_user_metadata_is_reported():
+    reads = "var value = readPath(user, tag.path);"
+    falls_back = (
+        "var value = readPath(user, tag.path) || readPath(user, ['user_metadata', tag.path[1]]);"
+    )
+    script = rule().props["script"]
+    assert reads in script, "the generated rule no longer reads a tag the way this test edits"
+    changed = Resource(rule().type, rule().name, {"script": script.replace(reads, falls_back)})
+
+    assert auth0_contract(changed) == [
+        (
+            changed.urn,
+            f'Property "script" takes "PrincipalTag:{key}" from user_metadata, which users can '
+            "edit themselves; read it from app_metadata.",
+        )
+        for key in ("CostCenter", "Project")
+    ]

@@ -74,6 +74,8 @@ class Probe:
     prop: str
     outcome: LoginOutcome | None
     failure: str = ""
+    # The same user with app_metadata emptied: a fallback to user_metadata shows here.
+    fallback: LoginOutcome | None = None
 
     def issued_attributes(self) -> Mapping[str, Any] | None:
         if self.outcome is None or self.outcome.outcome != "issued":
@@ -358,17 +360,24 @@ def metadata_source_findings(probes: Sequence[Probe]) -> list[Finding]:
         if attributes is None:
             findings.append(probe.unprobed())
             continue
+        fallback = probe.fallback.attributes if probe.fallback is not None else {}
         findings += [
             (
                 probe.resource.urn,
                 f'Property "{probe.prop}" takes "{uri.removeprefix(auth0.AWS_ATTRIBUTE_PREFIX)}" '
                 "from user_metadata, which users can edit themselves; read it from app_metadata.",
             )
-            for uri, value in attributes.items()
-            if uri.startswith(auth0.PRINCIPAL_TAG_ATTRIBUTE)
-            and auth0.USER_METADATA_MARK in str(value)
+            for uri in sorted(_user_metadata_tags(attributes) | _user_metadata_tags(fallback))
         ]
     return findings
+
+
+def _user_metadata_tags(attributes: Mapping[str, Any]) -> set[str]:
+    return {
+        uri
+        for uri, value in attributes.items()
+        if uri.startswith(auth0.PRINCIPAL_TAG_ATTRIBUTE) and auth0.USER_METADATA_MARK in str(value)
+    }
 
 
 def saml_addon(client: StackResource) -> Mapping[str, Any] | None:
@@ -410,17 +419,21 @@ def _probe(code: StackResource, prop: str, client: StackResource, tag_keys: Sequ
     if not client_id:
         return Probe(code, prop, None, f'client "{client.name}" has no clientId yet')
     mappings = (saml_addon(client) or {}).get("mappings") or {}
-    login = auth0.probe_login(str(client_id), auth0.probe_user(tag_keys), mappings)
+    user = auth0.probe_user(tag_keys)
+    logins = [
+        auth0.probe_login(str(client_id), user, mappings),
+        auth0.probe_login(str(client_id), {**user, "app_metadata": {}}, mappings),
+    ]
     try:
-        outcome = run_logins(
+        outcome, fallback = run_logins(
             auth0.code_kind(code.type),
             str(code.props.get(prop) or ""),
-            [login],
+            logins,
             auth0.action_secrets(code.props),
-        )[0]
+        )
     except SandboxUnavailableError as error:
         return Probe(code, prop, None, str(error))
-    return Probe(code, prop, outcome)
+    return Probe(code, prop, outcome, fallback=fallback)
 
 
 def contract_tag_keys(found: Sequence[Federation], configured: Sequence[str]) -> list[str]:
