@@ -20,6 +20,11 @@ from offline.mocks import ProgramRun, run_program
 def pack_config(settings: Settings) -> dict[str, Any]:
     """Policy config that holds the pack to this stack's tag contract."""
     keys = list(settings.session_tag_keys)
+    probe = {
+        "tagKeys": keys,
+        "tagAttributes": {tag.key: tag.attribute for tag in settings.session_tags},
+        "sessionNameAttribute": settings.session_name_attribute,
+    }
     return {
         "instance-abac-tags": {"tagKeys": keys, "costCenterTagKey": settings.access_tag_key},
         "saml-trust-policy": {
@@ -28,8 +33,8 @@ def pack_config(settings: Settings) -> dict[str, Any]:
         },
         "abac-start-stop-conditions": {"accessTagKeys": [settings.access_tag_key]},
         "federated-role-tags": {"tagKeys": keys},
-        "auth0-login-scoped-to-client": {"tagKeys": keys},
-        "auth0-tag-contract": {"tagKeys": keys},
+        "auth0-login-scoped-to-client": probe,
+        "auth0-tag-contract": probe,
     }
 
 

@@ -81,3 +81,18 @@ def test_an_unknown_stack_exits_2_naming_the_known_ones():
     assert (
         "no stack file Pulumi.missing.yaml; known stacks: dev, dev-action, prod" in completed.stderr
     )
+
+
+def test_tags_fed_from_any_app_metadata_path_pass_the_pack():
+    session_tags = [
+        {"key": "CostCenter", "attribute": "app_metadata.org.billing_unit"},
+        {"key": "Project", "attribute": "app_metadata.project_code"},
+    ]
+    run = run_program("dev", {"rbac-cost-center:sessionTags": json.dumps(session_tags)})
+    report = Report({})
+
+    policy_report.extend(run, report)
+
+    mandatory = [v for v in report.document["policies"] if v["level"] == "mandatory"]
+    assert mandatory == []
+    assert not report.failed

@@ -78,9 +78,17 @@ def action_secrets(props: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def probe_user(tag_keys: Sequence[str]) -> dict[str, Any]:
-    """A user whose app_metadata and user_metadata hold different values under the same paths."""
-    return {
+def probe_user(
+    tag_keys: Sequence[str],
+    tag_attributes: Mapping[str, str] | None = None,
+    session_name_attribute: str = "email",
+) -> dict[str, Any]:
+    """A user whose app_metadata and user_metadata hold different values under the same paths.
+
+    Besides the common spellings of each tag key, the probe carries a value at each configured
+    attribute path, so login code that reads any configured path can be judged by running it.
+    """
+    user: dict[str, Any] = {
         "user_id": "auth0|policy-probe",
         "email": "policy-probe@example.com",
         "email_verified": True,
@@ -90,6 +98,31 @@ def probe_user(tag_keys: Sequence[str]) -> dict[str, Any]:
         "app_metadata": _metadata(tag_keys, APP_METADATA_MARK),
         "user_metadata": _metadata(tag_keys, USER_METADATA_MARK),
     }
+    for key, path in (tag_attributes or {}).items():
+        for source, mark in (
+            ("app_metadata", APP_METADATA_MARK),
+            ("user_metadata", USER_METADATA_MARK),
+        ):
+            _place(user, _mirrored(path, source), f"{_snake(key)}-{mark}")
+    _place(user, session_name_attribute.split("."), "policy-probe")
+    return user
+
+
+def _mirrored(path: str, source: str) -> list[str]:
+    """The same path under source: app_metadata.x.y becomes user_metadata.x.y, and back."""
+    parts = path.split(".")
+    if parts[0] in ("app_metadata", "user_metadata"):
+        parts[0] = source
+    return parts
+
+
+def _place(tree: dict[str, Any], parts: Sequence[str], value: str) -> None:
+    for part in parts[:-1]:
+        child = tree.get(part)
+        if not isinstance(child, dict):
+            child = tree[part] = {}
+        tree = child
+    tree[parts[-1]] = value
 
 
 def _metadata(tag_keys: Sequence[str], mark: str) -> dict[str, Any]:

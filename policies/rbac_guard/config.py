@@ -23,6 +23,23 @@ _TAG_KEYS = _string_list(
     "ABAC tag keys: session tags, principal tags and instance tags.", ABAC_TAG_KEYS
 )
 TAG_KEYS_SCHEMA = PolicyConfigSchema(properties={"tagKeys": _TAG_KEYS})
+PROBE_SCHEMA = PolicyConfigSchema(
+    properties={
+        "tagKeys": _TAG_KEYS,
+        "tagAttributes": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "default": {},
+            "description": "Auth0 user attribute that feeds each session tag, e.g. "
+            '{"CostCenter": "app_metadata.cost_center"}; the probe login carries a value there.',
+        },
+        "sessionNameAttribute": {
+            "type": "string",
+            "default": "email",
+            "description": "Auth0 user attribute the login code names the AWS session from.",
+        },
+    }
+)
 INSTANCE_SCHEMA = PolicyConfigSchema(
     properties={
         "tagKeys": _TAG_KEYS,

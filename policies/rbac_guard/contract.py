@@ -400,7 +400,7 @@ def login_code_resources(resources: Sequence[StackResource]) -> list[StackResour
     return rules + of_type(resources, auth0.ACTION_TYPE)
 
 
-def run_probes(resources: Sequence[StackResource], tag_keys: Sequence[str]) -> list[Probe]:
+def run_probes(resources: Sequence[StackResource], user: Mapping[str, Any]) -> list[Probe]:
     """Runs each rule and Action of the stack once per SAML client, as the probe user."""
     clients = saml_clients(resources)
     probes = []
@@ -410,16 +410,15 @@ def run_probes(resources: Sequence[StackResource], tag_keys: Sequence[str]) -> l
             probes.append(
                 Probe(code, prop, None, "the stack has no Auth0 client with a samlp addon")
             )
-        probes += [_probe(code, prop, client, tag_keys) for client in clients]
+        probes += [_probe(code, prop, client, user) for client in clients]
     return probes
 
 
-def _probe(code: StackResource, prop: str, client: StackResource, tag_keys: Sequence[str]) -> Probe:
+def _probe(code: StackResource, prop: str, client: StackResource, user: Mapping[str, Any]) -> Probe:
     client_id = client.props.get("clientId")
     if not client_id:
         return Probe(code, prop, None, f'client "{client.name}" has no clientId yet')
     mappings = (saml_addon(client) or {}).get("mappings") or {}
-    user = auth0.probe_user(tag_keys)
     logins = [
         auth0.probe_login(str(client_id), user, mappings),
         auth0.probe_login(str(client_id), {**user, "app_metadata": {}}, mappings),

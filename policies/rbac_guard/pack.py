@@ -10,7 +10,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .config import ACCESS_SCHEMA, INSTANCE_SCHEMA, TAG_KEYS_SCHEMA, TRUST_SCHEMA
+from .config import ACCESS_SCHEMA, INSTANCE_SCHEMA, PROBE_SCHEMA, TAG_KEYS_SCHEMA, TRUST_SCHEMA
 from .validators import (
     validate_auth0_contract,
     validate_instance_tags,
@@ -90,7 +90,7 @@ RESOURCE_POLICIES: list[Policy] = [
         name="auth0-login-scoped-to-client",
         description="The Auth0 rule or Action leaves logins to other applications untouched.",
         validate=validate_login_scope,
-        config_schema=TAG_KEYS_SCHEMA,
+        config_schema=PROBE_SCHEMA,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Return early unless the login's client id is the AWS application's and its protocol "
@@ -134,7 +134,7 @@ STACK_POLICIES: list[Policy] = [
             "from app_metadata, to a URL the trust accepts."
         ),
         validate=validate_auth0_contract,
-        config_schema=TAG_KEYS_SCHEMA,
+        config_schema=PROBE_SCHEMA,
         severity=Severity.CRITICAL,
         remediation_steps=(
             "Emit Role as <role ARN>,<SAML provider ARN of the trust> and PrincipalTag:<key> for "

@@ -15,6 +15,7 @@ from . import auth0, contract
 from .config import (
     ACCESS_SCHEMA,
     INSTANCE_SCHEMA,
+    PROBE_SCHEMA,
     TAG_KEYS_SCHEMA,
     TRUST_SCHEMA,
     policy_settings,
@@ -136,7 +137,7 @@ def validate_login_scope(args: ResourceValidationArgs, report_violation: ReportV
     if not code:
         return
 
-    user = auth0.probe_user(policy_settings(args, TAG_KEYS_SCHEMA)["tagKeys"])
+    user = _probe_user(policy_settings(args, PROBE_SCHEMA), [])
     login = auth0.probe_login(auth0.OTHER_CLIENT_ID, user, {})
     kind = auth0.code_kind(args.resource_type)
     try:
@@ -173,8 +174,15 @@ def _stack(args: StackValidationArgs) -> list[StackResource]:
 def _probes(
     args: StackValidationArgs, resources: list[StackResource], found: list[contract.Federation]
 ) -> list[contract.Probe]:
-    keys = contract.contract_tag_keys(found, policy_settings(args, TAG_KEYS_SCHEMA)["tagKeys"])
-    return contract.run_probes(resources, keys)
+    settings = policy_settings(args, PROBE_SCHEMA)
+    keys = contract.contract_tag_keys(found, settings["tagKeys"])
+    return contract.run_probes(resources, _probe_user(settings, keys))
+
+
+def _probe_user(settings: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    return auth0.probe_user(
+        keys or settings["tagKeys"], settings["tagAttributes"], settings["sessionNameAttribute"]
+    )
 
 
 def validate_role_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
