@@ -25,6 +25,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components import tags
 from offline.stack_config import ROOT, StackConfig, load_stack_config
 
 MOCK_REGION = "us-east-1"
@@ -209,11 +210,7 @@ def run_program(
     values = {**config.values, **(overrides or {})}
     account_id = values.get(f"{config.project}:accountId", "000000000000")
     region = values.get("aws:region", MOCK_REGION)
-    partition = (
-        "aws-cn"
-        if region.startswith("cn-")
-        else ("aws-us-gov" if region.startswith("us-gov-") else "aws")
-    )
+    partition = tags.partition_of(region)
     monitor = _RecordingMonitor(_InventedState(account_id, region, partition))
     settings.ROOT.set(None)
     mocks.set_mocks(
