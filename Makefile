@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 JSON ?=
+MARKDOWN ?=
 NODE_DIR := offline/node
 
 .PHONY: setup node preview test bench docs lint clean
@@ -20,7 +21,7 @@ node: $(VENV)/.installed
 setup: $(VENV)/.installed node
 
 preview: setup
-	@$(PY) -m offline.preview --stack $(STACK) $(if $(JSON),--json)
+	@$(PY) -m offline.preview --stack $(STACK) $(if $(JSON),--json) $(if $(MARKDOWN),--markdown)
 
 lint: setup
 	$(PY) -m ruff format --check .

@@ -32,7 +32,8 @@ from offline.saml_checks import check_saml_attributes
 START, STOP, DESCRIBE = "ec2:StartInstances", "ec2:StopInstances", "ec2:DescribeInstances"
 ACTIONS = (START, STOP, DESCRIBE)
 AWS_APPLICATION = "aws"
-TAG_KEY_REFERENCE = re.compile(r"(?:aws:PrincipalTag|ec2:ResourceTag|aws:ResourceTag)/([^\"}$]+)")
+# IAM reads condition-key names case-insensitively, so a policy may spell them in any case.
+TAG_KEY_REFERENCE = re.compile(r"(?i:aws:PrincipalTag|ec2:ResourceTag|aws:ResourceTag)/([^\"}$]+)")
 EXPECT_FIELDS = ("canStartStop", "cannotStartStop", "loginRefused", "untouched")
 USER_FIELDS = ("name", "email", "app_metadata", "user_metadata", "application", "expect")
 
@@ -219,22 +220,26 @@ def _decide_all(
 ) -> None:
     documents = _attached_policies(records, role)
     keys = sorted(set(TAG_KEY_REFERENCE.findall(json.dumps(documents))))
-    instances = _instances(records)
-    signed_in = [(u, o) for u, o in zip(users, outcomes, strict=True) if o.outcome == "issued"]
-    cells = {
-        (_principal_key(o, keys), _instance_key(i, keys), action): (o, i, action)
-        for _, o in signed_in
-        for i in instances
-        for action in ACTIONS
-    }
-    requests = [_request(index, o, i, a) for index, (o, i, a) in enumerate(cells.values())]
+    instances = [(instance, _instance_key(instance, keys)) for instance in _instances(records)]
+    signed_in = [
+        (user, outcome, _principal_key(outcome, keys))
+        for user, outcome in zip(users, outcomes, strict=True)
+        if outcome.outcome == "issued"
+    ]
+    cells: dict[tuple, tuple[LoginOutcome, Instance, str]] = {}
+    for _, outcome, principal in signed_in:
+        for instance, place in instances:
+            for action in ACTIONS:
+                cells.setdefault(_cell(principal, place, action), (outcome, instance, action))
+
+    requests = [_request(n, o, i, a, keys) for n, (o, i, a) in enumerate(cells.values())]
     policies = [NamedPolicy(f"policy{n + 1}", doc) for n, doc in enumerate(documents)]
     decided = dict(zip(cells, decide(policies, requests), strict=True)) if requests else {}
-    for user, outcome in signed_in:
-        for instance in instances:
+    for user, outcome, principal in signed_in:
+        for instance, place in instances:
             for action in ACTIONS:
-                cell = (_principal_key(outcome, keys), _instance_key(instance, keys), action)
-                _record(result, user, outcome, instance, action, decided[cell])
+                decision = decided[_cell(principal, place, action)]
+                _record(result, user, outcome, instance, action, decision)
 
 
 def _principal_key(outcome: LoginOutcome, keys: Sequence[str]) -> tuple:
@@ -247,11 +252,21 @@ def _instance_key(instance: Instance, keys: Sequence[str]) -> tuple:
     return (instance.arn.rsplit("/", 1)[0], *(instance.tags.get(key) for key in keys))
 
 
-def _request(index: int, outcome: LoginOutcome, instance: Instance, action: str) -> AccessRequest:
-    context = {f"aws:PrincipalTag/{k}": v for k, v in _principal_tags(outcome.attributes).items()}
-    for key, value in instance.tags.items():
-        context[f"ec2:ResourceTag/{key}"] = value
-        context[f"aws:ResourceTag/{key}"] = value
+def _cell(principal: tuple, place: tuple, action: str) -> tuple:
+    # DescribeInstances has no resource to carry tags, so only the ARN's account and region count.
+    return (principal, place[:1] if action == DESCRIBE else place, action)
+
+
+def _request(
+    index: int, outcome: LoginOutcome, instance: Instance, action: str, keys: Sequence[str]
+) -> AccessRequest:
+    """The request for one cell, carrying only the tags the policies mention, as the cell key."""
+    session_tags = _principal_tags(outcome.attributes)
+    context = {f"aws:PrincipalTag/{k}": session_tags[k] for k in keys if k in session_tags}
+    if action != DESCRIBE:
+        for key in (k for k in keys if k in instance.tags):
+            context[f"ec2:ResourceTag/{key}"] = instance.tags[key]
+            context[f"aws:ResourceTag/{key}"] = instance.tags[key]
     return AccessRequest(f"r{index}", action, instance.arn, context)
 
 
@@ -370,6 +385,7 @@ def extend(run: ProgramRun, report: Any) -> None:
         report.failed = report.failed or isinstance(error, SampleUserError)
         return
     report.sections.append(("Access (sample users)", matrix_text(result)))
+    report.markdown.append(markdown(result))
     report.document["logins"] = [
         {"user": o.user, "outcome": o.outcome, "reason": o.reason, "attributes": dict(o.attributes)}
         for o in result.logins

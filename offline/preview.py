@@ -1,7 +1,8 @@
 """`make preview`: the offline counterpart of `pulumi preview` for one stack.
 
 Runs the real program on the stack's config under Pulumi's mock runtime, then prints the plan as a
-tree and what a reviewer must read; `--json` prints one JSON document and nothing else.
+tree and what a reviewer must read; `--json` prints one JSON document and nothing else, and
+`--markdown` only the access matrix as a Markdown table for a pull-request comment.
 Exit codes: 0 clean, 1 a check failed (mandatory policy violation, unmet access expectation),
 2 invalid stack configuration or stack file.
 """
@@ -21,6 +22,7 @@ from offline.stack_config import StackFileError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_CONFIG = 0, 1, 2
 STACK_TYPE = "pulumi:pulumi:Stack"
+NO_MATRIX = "_No access matrix: the stack has no sample users, or they could not be signed in._"
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Report:
     document: dict[str, Any]
     sections: list[tuple[str, str]] = field(default_factory=list)
     failed: bool = False
+    markdown: list[str] = field(default_factory=list)  # blocks for a pull-request comment
 
 
 Extension = Callable[[ProgramRun, Report], None]
@@ -192,7 +195,11 @@ def render_text(report: Report, stack: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml)")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON document")
+    output.add_argument(
+        "--markdown", action="store_true", help="print the access matrix as Markdown for a PR"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -205,11 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         print("Nothing was registered.", file=sys.stderr)
         return EXIT_BAD_CONFIG
     report = build_report(run)
-    text = (
-        json.dumps(report.document, indent=2) + "\n"
-        if args.json
-        else render_text(report, args.stack)
-    )
+    if args.json:
+        text = json.dumps(report.document, indent=2) + "\n"
+    elif args.markdown:
+        text = "\n\n".join(report.markdown or [NO_MATRIX]) + "\n"
+    else:
+        text = render_text(report, args.stack)
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
