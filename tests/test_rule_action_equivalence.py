@@ -10,7 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hypothesis import given
-from test_login_properties import (
+
+from components.auth0_scripts import LoginSpec, action_code, rule_script
+from offline.access_report import AWS_APPLICATION, run_settings_users
+from offline.mocks import run_program
+from offline.node_tools import Login, LoginResult, run_auth0
+from tests.test_login_properties import (
     FAIL_CLOSED_CASES,
     FEWER_EXAMPLES,
     OTHER_CLIENT,
@@ -18,11 +23,6 @@ from test_login_properties import (
     specs_with_users,
     stack_login,
 )
-
-from components.auth0_scripts import LoginSpec, action_code, rule_script
-from offline.access_report import AWS_APPLICATION, run_settings_users
-from offline.mocks import run_program
-from offline.node_tools import Login, LoginResult, run_auth0
 
 Answer = tuple[str, str | None, dict[str, Any]]
 
