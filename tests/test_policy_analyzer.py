@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -154,7 +153,7 @@ def test_a_pack_that_cannot_start_is_reported(tmp_path: Path):
         analyzer.analyze([], pack_dir=tmp_path)
 
 
-def test_analysis_of_a_thousand_instances_takes_about_a_millisecond_each():
+def test_a_thousand_instances_are_analyzed_with_only_the_rules_advisory():
     overrides = {
         "rbac-cost-center:instances": "["
         + ",".join(
@@ -166,13 +165,9 @@ def test_analysis_of_a_thousand_instances_takes_about_a_millisecond_each():
     }
     records = run_program("dev", overrides).records
     with analyzer.PolicyPackProcess() as pack:
-        info = pack.info()
-        pack.analyze(records[:50])  # warm-up: the first calls pay for connections and imports
-        started = time.perf_counter()
-        pack.configure(analyzer.policy_config_request(info, {}))
+        pack.configure(analyzer.policy_config_request(pack.info(), {}))
         violations = pack.analyze(records) + pack.analyze_stack(records)
-        per_resource_ms = (time.perf_counter() - started) * 1000 / len(records)
 
+    # Its speed is measured by `make bench`, not here.
+    assert len(records) > 1000
     assert [violation.policy for violation in violations] == ["auth0-rules-end-of-life"]
-    # The target is 1 ms; the bound leaves room for a loaded machine, not for a slower design.
-    assert per_resource_ms < 2.5, f"{per_resource_ms:.2f} ms per resource"

@@ -435,6 +435,45 @@ def _probe(code: StackResource, prop: str, client: StackResource, user: Mapping[
     return Probe(code, prop, outcome, fallback=fallback)
 
 
+TRIGGER_BINDING_TYPES = (
+    "auth0:index/triggerAction:TriggerAction",
+    "auth0:index/triggerActions:TriggerActions",
+)
+POST_LOGIN = "post-login"
+
+
+def action_binding_findings(resources: Sequence[StackResource]) -> list[Finding]:
+    """Each Action must be deployed and bound to post-login, or it never runs at all."""
+    bound = _bound_action_urns(resources)
+    findings: list[Finding] = []
+    for action in of_type(resources, auth0.ACTION_TYPE):
+        if action.props.get("deploy") is not True:
+            findings.append(
+                (action.urn, 'Property "deploy" is not true, so the Action never runs; deploy it.')
+            )
+        if action.urn not in bound:
+            findings.append(
+                (
+                    action.urn,
+                    "No post-login trigger binding references this Action, so it never runs and "
+                    "logins get no AWS attributes; bind it with an auth0.TriggerAction.",
+                )
+            )
+    return findings
+
+
+def _bound_action_urns(resources: Sequence[StackResource]) -> set[str]:
+    # Dependencies, not ids: during a preview the Action's id is not known yet.
+    bound: set[str] = set()
+    for binding_type in TRIGGER_BINDING_TYPES:
+        for binding in of_type(resources, binding_type):
+            if binding.props.get("trigger") != POST_LOGIN:
+                continue
+            for prop in ("actionId", "actions"):
+                bound.update(binding.property_dependencies.get(prop, ()))
+    return bound
+
+
 def contract_tag_keys(found: Sequence[Federation], configured: Sequence[str]) -> list[str]:
     """The tag keys a probe user must carry: configured ones and those the permissions read."""
     keys = dict.fromkeys(configured)

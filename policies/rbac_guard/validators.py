@@ -197,6 +197,7 @@ def validate_role_contract(args: StackValidationArgs, report_violation: ReportVi
 
 def validate_auth0_contract(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     resources = _stack(args)
+    _report_findings(report_violation, contract.action_binding_findings(resources))
     found = contract.federations(resources)
     if not found:
         return
