@@ -6,28 +6,17 @@ then the access matrix and one login against fixed times (bench/access_bench.py)
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.access_bench import run_benchmarks
+from bench.access_bench import matrix_overrides, run_benchmarks
+from bench.policy_bench import run_benchmarks as policy_benchmarks
 from offline.mocks import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 P = "rbac-cost-center"
-
-
-def instances(count: int, cost_centers: int) -> dict[str, str]:
-    entries = [
-        {
-            "name": f"vm{i:04d}",
-            "tags": {"CostCenter": f"cc{i % cost_centers:02d}", "Project": f"p{i}"},
-        }
-        for i in range(count)
-    ]
-    return {f"{P}:instances": json.dumps(entries), f"{P}:sampleUsers": "[]"}
 
 
 def median_seconds(action: Callable[[], object], repeats: int) -> float:
@@ -40,7 +29,7 @@ def median_seconds(action: Callable[[], object], repeats: int) -> float:
 
 
 def program_ratio(count: int, cost_centers: int, repeats: int) -> tuple[float, float]:
-    overrides = instances(count, cost_centers)
+    overrides = matrix_overrides(0, count, cost_centers)
     program = median_seconds(lambda: _checked(run_program("dev", overrides)), repeats)
     floor = median_seconds(
         lambda: _checked(run_program("dev", overrides, main=ROOT / "bench" / "floor_program.py")),
@@ -80,7 +69,7 @@ def main() -> None:
     report("program run, 3 instances", program, floor, 1.2)
     program, floor = program_ratio(1000, 50, repeats=3)
     report("program run, 1,000 instances / 50 cost centers", program, floor, 1.3)
-    for label, measured, target in run_benchmarks():
+    for label, measured, target in run_benchmarks() + policy_benchmarks():
         report_against_target(label, measured, target)
 
 

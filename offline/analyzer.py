@@ -38,7 +38,7 @@ START_TIMEOUT_S = 60.0
 CALL_TIMEOUT_S = 120.0
 # Analyze calls kept in flight: enough to hide each round trip behind the next; more only makes
 # the pack's four server threads fight over its interpreter lock.
-IN_FLIGHT = 8
+IN_FLIGHT = 4
 PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 _MAX_MESSAGE = 400 * 1024 * 1024
 _CHANNEL_OPTIONS = [
