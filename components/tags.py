@@ -40,6 +40,8 @@ def session_tag_key_problem(key: Any) -> str | None:
         return f"a session-tag key of 1 to {MAX_KEY_LENGTH} characters"
     if key.lower().startswith("aws:"):
         return "a key without the reserved aws: prefix"
+    if key != key.strip():
+        return "a key without leading or trailing spaces (policies could never name it)"
     if not has_only_tag_characters(key):
         return f"a session-tag key of {ALLOWED_DESCRIPTION}"
     return None

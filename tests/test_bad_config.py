@@ -53,6 +53,10 @@ CASES = {
         {f"{P}:sessionTags": json.dumps([{"key": "K" * 129, "attribute": "app_metadata.cc"}])},
         f'{P}:sessionTags[0].key: got "{"K" * 129}"; expected a session-tag key of 1 to 128',
     ),
+    "session tag key with a trailing space": (
+        {f"{P}:sessionTags": json.dumps([{"key": "CostCenter ", "attribute": "app_metadata.cc"}])},
+        f'{P}:sessionTags[0].key: got "CostCenter "; expected a key without leading or trailing',
+    ),
     "more than 50 session tags": (
         {
             f"{P}:sessionTags": json.dumps(
