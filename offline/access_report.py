@@ -212,6 +212,22 @@ def _principal_tags(attributes: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def _session_arn(role_arn: str) -> str:
+    """A session of the federated role, in the role's own account and partition.
+
+    The caller must be in the instances' account: a principal of another account would need a
+    resource policy as well, which EC2 instances do not have.
+    """
+    partition, account, name = _role_arn_parts(role_arn)
+    return f"arn:{partition}:sts::{account}:assumed-role/{name}/sample-user"
+
+
+def _role_arn_parts(role_arn: str) -> tuple[str, str, str]:
+    # arn:<partition>:iam::<account>:role/<path/>name
+    _, partition, _, _, account, resource = role_arn.split(":", 5)
+    return partition, account, resource.rsplit("/", 1)[-1]
+
+
 def _decide_all(
     records: Sequence[ResourceRecord],
     role: ResourceRecord,
@@ -235,7 +251,8 @@ def _decide_all(
 
     requests = [_request(n, o, i, a, keys) for n, (o, i, a) in enumerate(cells.values())]
     policies = [NamedPolicy(f"policy{n + 1}", doc) for n, doc in enumerate(documents)]
-    decided = dict(zip(cells, decide(policies, requests), strict=True)) if requests else {}
+    caller = _session_arn(str(role.outputs.get("arn", "")))
+    decided = dict(zip(cells, decide(policies, requests, caller), strict=True)) if requests else {}
     for user, outcome, principal in signed_in:
         for instance, place in instances:
             for action in ACTIONS:

@@ -96,3 +96,15 @@ def test_tags_fed_from_any_app_metadata_path_pass_the_pack():
     mandatory = [v for v in report.document["policies"] if v["level"] == "mandatory"]
     assert mandatory == []
     assert not report.failed
+
+
+@pytest.mark.parametrize("stack", ["dev", "dev-action", "prod"])
+def test_every_committed_stack_previews_clean(stack):
+    completed = _preview("--stack", stack, "--json")
+
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    assert [v for v in document["policies"] if v["level"] == "mandatory"] == []
+    unmet = [e for e in document["access"] if e["expected"] not in (None, e["decision"])]
+    assert unmet == []
+    assert any(e["decision"] == "allow" for e in document["access"]), "nobody can do anything"
