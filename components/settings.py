@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -528,12 +529,14 @@ def _ami_id(value: Any, problems: _Problems) -> str:
 
 
 def _auth0_domain(raw: Mapping[str, Any], problems: _Problems) -> str:
-    domain = str(raw.get("auth0:domain") or "")
+    # The Auth0 provider also reads AUTH0_DOMAIN; the program needs the domain for the login URL.
+    domain = str(raw.get("auth0:domain") or os.environ.get("AUTH0_DOMAIN") or "")
     if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?\.[a-z]{2,}", domain):
         problems.add(
             "auth0:domain",
             domain or None,
-            "the tenant's domain, e.g. example.us.auth0.com (no https://)",
+            "the tenant's domain, e.g. example.us.auth0.com (no https://), in config or "
+            "AUTH0_DOMAIN",
             "pulumi config set auth0:domain <tenant>.us.auth0.com",
         )
     return domain
