@@ -7,6 +7,7 @@ expected and the `pulumi config set` command that fixes it. All lines are raised
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -19,6 +20,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components import tags
+from components.sample_users import check_sample_users
 from components.schema import BY_NAME, KEYS, PROJECT, Key
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -110,8 +112,10 @@ class _Problems:
 
     def add(self, path: str, value: Any, expected: str, fix: str | None = None) -> None:
         command = fix or f"pulumi config set --path '{path}' <value>"
-        shown = json.dumps(value, ensure_ascii=False) if value is not None else "nothing"
-        self.lines.append(f"{_qualified(path)}: got {shown}; expected {expected}. Fix: {command}")
+        line = f"{_qualified(path)}: got {_shown(value)}; expected {expected.rstrip('.')}. "
+        line += f"Fix: {command}"
+        if line not in self.lines:
+            self.lines.append(line)
 
     def raise_if_any(self) -> None:
         if self.lines:
@@ -119,7 +123,15 @@ class _Problems:
 
 
 def _qualified(path: str) -> str:
-    return path if ":" in path else f"{PROJECT}:{path}"
+    namespace = path.split(".", 1)[0].split("[", 1)[0]
+    return path if ":" in namespace else f"{PROJECT}:{path}"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:100] + "…"
 
 
 def load_settings() -> Settings:
@@ -140,7 +152,7 @@ def parse_settings(
     problems = _Problems()
     _check_unknown_keys(raw, problems)
     _check_provider_config(raw, is_secret, problems)
-    values = {key.name: _typed_value(raw, key, problems) for key in KEYS}
+    values = {key.name: _typed_value(raw, key, is_secret, problems) for key in KEYS}
     region = _region(raw, problems)
     partition = tags.partition_of(region) if region else "aws"
     session_tags = _session_tags(values["sessionTags"], problems)
@@ -171,7 +183,10 @@ def parse_settings(
         auth0_flow=_flow(values["auth0Flow"], problems),
         auth0_rule_name=_named(values, "auth0RuleName", AUTH0_RULE_NAME, problems),
         auth0_action_name=_named(values, "auth0ActionName", AUTH0_ACTION_NAME, problems),
-        sample_users=_sample_users(values["sampleUsers"], problems),
+        sample_users=(),
+    )
+    settings = dataclasses.replace(
+        settings, sample_users=_sample_users(values["sampleUsers"], settings.instances, problems)
     )
     _check_default_tags(raw, session_tags, problems)
     problems.raise_if_any()
@@ -185,8 +200,13 @@ def _check_unknown_keys(raw: Mapping[str, Any], problems: _Problems) -> None:
         if name is None or name in BY_NAME:
             continue
         near = _nearest(name, BY_NAME)
-        hint = f"a known key such as '{near}'" if near else "a key declared in Pulumi.yaml"
-        problems.add(name, raw[full_key], hint, f"pulumi config rm {full_key}")
+        if near:
+            fix = f"pulumi config set {near} '<the same value>' && pulumi config rm {full_key}"
+            problems.add(name, raw[full_key], f"a known key such as '{near}'", fix)
+        else:
+            problems.add(
+                name, raw[full_key], "a key declared in Pulumi.yaml", f"pulumi config rm {full_key}"
+            )
 
 
 def _nearest(name: str, known: Mapping[str, Any]) -> str | None:
@@ -207,11 +227,22 @@ def _check_provider_config(
             )
 
 
-def _typed_value(raw: Mapping[str, Any], key: Key, problems: _Problems) -> Any:
-    text = raw.get(f"{PROJECT}:{key.name}")
+def _typed_value(
+    raw: Mapping[str, Any], key: Key, is_secret: Callable[[str], bool], problems: _Problems
+) -> Any:
+    full_key = f"{PROJECT}:{key.name}"
+    text = raw.get(full_key)
     if text is None:
         if key.required:
             problems.add(key.name, None, f"a value: {key.description}")
+        return key.default
+    if is_secret(full_key):
+        problems.add(
+            key.name,
+            "[secret]",
+            "a plain value: nothing in this key is secret",
+            f"pulumi config set {key.name} <value>",
+        )
         return key.default
     return _parse(text, key, problems)
 
@@ -248,7 +279,13 @@ def _parse_json(text: Any, key: Key, problems: _Problems) -> Any:
     except json.JSONDecodeError:
         value = None
     if not isinstance(value, list):
-        problems.add(key.name, text, f"a list of {key.items}s: {key.description}")
+        first = f"{key.name}[0]" + (".<field>" if key.items == "object" else "")
+        problems.add(
+            key.name,
+            text,
+            f"a list of {key.items}s: {key.description}",
+            f"pulumi config rm {PROJECT}:{key.name} && pulumi config set --path '{first}' <value>",
+        )
         return key.default
     return value
 
@@ -268,7 +305,7 @@ def _region(raw: Mapping[str, Any], problems: _Problems) -> str:
 
 def _account_id(value: Any, problems: _Problems) -> str:
     text = str(value or "")
-    if not ACCOUNT_ID.fullmatch(text):
+    if value is not None and not ACCOUNT_ID.fullmatch(text):
         problems.add(
             "accountId",
             value,
@@ -388,7 +425,7 @@ def _check_unique_keys(keys: list[str], path: str, problems: _Problems) -> None:
 def _access_tag_key(value: Any, session_tags: tuple[SessionTag, ...], problems: _Problems) -> str:
     key = str(value or "")
     keys = [tag.key for tag in session_tags]
-    if key in keys:
+    if key in keys or not keys:
         return key
     spelled = [known for known in keys if known.lower() == key.lower()]
     expected = (
@@ -464,8 +501,10 @@ def _instance_tags(
     found = {str(key): item for key, item in value.items()}
     for tag in session_tags:
         _check_abac_tag(f"{path}.tags", found, tag.key, problems)
+    abac = {tag.key for tag in session_tags}
     for key, item in found.items():
-        _check_resource_tag(f"{path}.tags", key, item, problems)
+        if key not in abac:
+            _check_resource_tag(f"{path}.tags", key, item, problems)
     if len(found) + 1 > MAX_INSTANCE_TAGS:
         problems.add(
             f"{path}.tags",
@@ -509,7 +548,9 @@ def _check_resource_tag(path: str, key: str, value: Any, problems: _Problems) ->
         )
         return
     problem = tags.resource_tag_problem(key, value)
-    if problem:
+    if problem and key.lower().startswith("aws:"):
+        problems.add(f"{path}.{key}", value, problem, f"pulumi config rm --path '{path}.{key}'")
+    elif problem:
         problems.add(f"{path}.{key}", value, problem)
 
 
@@ -556,11 +597,11 @@ def _flow(value: Any, problems: _Problems) -> str:
     return text
 
 
-def _sample_users(value: Any, problems: _Problems) -> tuple[Mapping[str, Any], ...]:
+def _sample_users(
+    value: Any, instances: tuple[InstanceSpec, ...], problems: _Problems
+) -> tuple[Mapping[str, Any], ...]:
+    check_sample_users(value, (spec.name for spec in instances), problems.add)
     entries = value if isinstance(value, list) else []
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            problems.add(f"sampleUsers[{index}]", entry, "an object with at least a name")
     return tuple(entry for entry in entries if isinstance(entry, dict))
 
 

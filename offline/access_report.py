@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +35,6 @@ ACTIONS = (START, STOP, DESCRIBE)
 AWS_APPLICATION = "aws"
 # IAM reads condition-key names case-insensitively, so a policy may spell them in any case.
 TAG_KEY_REFERENCE = re.compile(r"(?i:aws:PrincipalTag|ec2:ResourceTag|aws:ResourceTag)/([^\"}$]+)")
-EXPECT_FIELDS = ("canStartStop", "cannotStartStop", "loginRefused", "untouched")
-USER_FIELDS = ("name", "email", "app_metadata", "user_metadata", "application", "expect")
 
 
 class SampleUserError(Exception):
@@ -101,27 +99,6 @@ def simulate(run: ProgramRun, users: Sequence[Mapping[str, Any]]) -> AccessResul
     return result
 
 
-def validate_users(users: Sequence[Mapping[str, Any]], instance_names: Iterable[str]) -> None:
-    """Raises SampleUserError naming the first malformed entry of sampleUsers."""
-    known = set(instance_names)
-    for index, user in enumerate(users):
-        path = f"rbac-cost-center:sampleUsers[{index}]"
-        for name in sorted(set(user) - set(USER_FIELDS)):
-            raise SampleUserError(f"{path}.{name}: unknown field; expected one of {USER_FIELDS}")
-        if not isinstance(user.get("app_metadata", {}), dict):
-            raise SampleUserError(f"{path}.app_metadata: expected a map")
-        expect = user.get("expect", {})
-        if not isinstance(expect, dict) or set(expect) - set(EXPECT_FIELDS):
-            raise SampleUserError(f"{path}.expect: expected only {', '.join(EXPECT_FIELDS)}")
-        for field_name in ("canStartStop", "cannotStartStop"):
-            for position, instance in enumerate(expect.get(field_name, [])):
-                if instance not in known:
-                    raise SampleUserError(
-                        f"{path}.expect.{field_name}[{position}]: no instance named "
-                        f"{json.dumps(instance)}; known: {', '.join(sorted(known))}"
-                    )
-
-
 def _one(records: Sequence[ResourceRecord], type_: str) -> ResourceRecord:
     matches = [record for record in records if record.type == type_]
     if len(matches) != 1:
@@ -138,7 +115,8 @@ def _login_code_record(records: Sequence[ResourceRecord]) -> ResourceRecord:
 
 def _login(user: Mapping[str, Any], client: ResourceRecord) -> Login:
     application = str(user.get("application", AWS_APPLICATION))
-    own = application == AWS_APPLICATION
+    # "aws" or the application's own name both mean the stack's AWS application.
+    own = application.lower() in (AWS_APPLICATION, str(client.inputs.get("name", "")).lower())
     client_id = client.outputs["clientId"] if own else "other-" + _digest(application)[:26]
     profile = {
         "user_id": "auth0|" + _digest(str(user.get("name")))[:24],
@@ -395,7 +373,6 @@ def extend(run: ProgramRun, report: Any) -> None:
     if not users:
         return
     try:
-        validate_users(users, (i.name for i in _instances(run.records)))
         result = simulate(run, users)
     except (SampleUserError, NodeToolError) as error:
         report.sections.append(("Access (sample users)", f"could not run: {error}"))

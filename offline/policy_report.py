@@ -39,7 +39,8 @@ def pack_config(settings: Settings) -> dict[str, Any]:
 
 
 def stack_settings(run: ProgramRun) -> Settings:
-    return parse_settings(run.config.values, run.config.stack)
+    secret_keys = set(run.config.secret_keys)
+    return parse_settings(run.config.values, run.config.stack, secret_keys.__contains__)
 
 
 def verdict_text(report: AnalysisReport, names: dict[str, str]) -> str:

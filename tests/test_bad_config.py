@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from components.settings import ConfigError, parse_settings
 from offline.mocks import run_program
 
 P = "rbac-cost-center"
@@ -43,7 +44,7 @@ CASES = {
     ),
     "tag value over 256 characters": (
         {f"{P}:instances": _tags(0, {"CostCenter": "m" * 257, "Project": "w"})},
-        f'{P}:instances[0].tags.CostCenter: got "{"m" * 257}"; expected at most 256',
+        f'{P}:instances[0].tags.CostCenter: got "{"m" * 99}…; expected at most 256',
     ),
     "session tag key with the aws: prefix": (
         {f"{P}:sessionTags": json.dumps([{"key": "aws:cc", "attribute": "app_metadata.cc"}])},
@@ -51,7 +52,7 @@ CASES = {
     ),
     "session tag key over 128 characters": (
         {f"{P}:sessionTags": json.dumps([{"key": "K" * 129, "attribute": "app_metadata.cc"}])},
-        f'{P}:sessionTags[0].key: got "{"K" * 129}"; expected a session-tag key of 1 to 128',
+        f'{P}:sessionTags[0].key: got "{"K" * 99}…; expected a session-tag key of 1 to 128',
     ),
     "session tag key with a trailing space": (
         {f"{P}:sessionTags": json.dumps([{"key": "CostCenter ", "attribute": "app_metadata.cc"}])},
@@ -107,11 +108,37 @@ CASES = {
     "unknown key in the project namespace": (
         {f"{P}:instanceTyp": "t3.small"},
         f"{P}:instanceTyp: got \"t3.small\"; expected a known key such as 'instanceType'. "
-        f"Fix: pulumi config rm {P}:instanceTyp",
+        "Fix: pulumi config set instanceType '<the same value>' && "
+        f"pulumi config rm {P}:instanceTyp",
     ),
     "sign-in URL of another host": (
         {f"{P}:signinUrls": json.dumps(["https://evil.example.com/saml"])},
         f'{P}:signinUrls[0]: got "https://evil.example.com/saml"; expected an AWS sign-in SAML',
+    ),
+    "sample user expecting an unknown instance": (
+        {f"{P}:sampleUsers": json.dumps([{"name": "u", "expect": {"canStartStop": ["webiste"]}}])},
+        f'{P}:sampleUsers[0].expect.canStartStop[0]: got "webiste"; expected the name of an '
+        "instance: community_site, management_dashboard, website",
+    ),
+    "sample user expectation given as a string": (
+        {f"{P}:sampleUsers": json.dumps([{"name": "u", "expect": {"canStartStop": "website"}}])},
+        f'{P}:sampleUsers[0].expect.canStartStop: got "website"; expected a list of instance names',
+    ),
+    "two sample users with one name": (
+        {f"{P}:sampleUsers": json.dumps([{"name": "u"}, {"name": "u"}])},
+        f'{P}:sampleUsers[1].name: got "u"; expected a name no other sample user has',
+    ),
+    "sample user both refused and able to start": (
+        {
+            f"{P}:sampleUsers": json.dumps(
+                [{"name": "u", "expect": {"loginRefused": True, "canStartStop": ["website"]}}]
+            )
+        },
+        f'{P}:sampleUsers[0].expect: got ["canStartStop", "loginRefused"]; expected one outcome',
+    ),
+    "instance tag key with the aws: prefix": (
+        {f"{P}:instances": _tags(0, {"CostCenter": "m", "Project": "w", "aws:team": "x"})},
+        f'{P}:instances[0].tags.aws:team: got "x"; expected a tag key of 1 to 128 characters',
     ),
     "plaintext Auth0 client secret": (
         {"auth0:clientSecret": "s3cr3t"},
@@ -134,6 +161,15 @@ def test_bad_config_is_refused_with_the_key_and_nothing_registered(overrides, ex
     assert matching, f"no line starts with {expected!r} in:\n" + "\n".join(lines)
     assert "Fix: pulumi config " in matching[0]
     assert run.records == []
+
+
+def test_a_secret_where_a_plain_value_belongs_is_named_as_such():
+    values = {**run_program("dev").config.values, f"{P}:roleName": "decrypted"}
+
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(values, "dev", lambda key: key == f"{P}:roleName")
+
+    assert f'{P}:roleName: got "[secret]"; expected a plain value' in str(raised.value)
 
 
 def test_every_problem_is_reported_at_once():

@@ -108,3 +108,17 @@ def test_every_committed_stack_previews_clean(stack):
     unmet = [e for e in document["access"] if e["expected"] not in (None, e["decision"])]
     assert unmet == []
     assert any(e["decision"] == "allow" for e in document["access"]), "nobody can do anything"
+
+
+def test_an_encrypted_auth0_secret_in_the_stack_file_is_accepted():
+    stack = (ROOT / "Pulumi.dev.yaml").read_text()
+    name = "test-encrypted-secret"
+    path = ROOT / f"Pulumi.{name}.yaml"
+    path.write_text(stack + "  auth0:clientSecret:\n    secure: v1:bm90LWEtcmVhbC1zZWNyZXQ=\n")
+    try:
+        completed = _preview("--stack", name, "--json")
+    finally:
+        path.unlink()
+
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
