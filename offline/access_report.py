@@ -347,6 +347,8 @@ def markdown(result: AccessResult) -> str:
     for login in result.logins:
         cells = [_markdown_cell(result, login.user, name) for name in instances]
         rows.append(f"| {login.user} | {login.outcome} | " + " | ".join(cells) + " |")
+    if result.unmet:
+        rows += ["", "**Unmet expectations:**", *(f"- {line}" for line in result.unmet)]
     return "\n".join(rows)
 
 

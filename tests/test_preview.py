@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from offline import policy_report
+from offline import access_report, policy_report
 from offline.mocks import run_program
 from offline.preview import Report
 
@@ -122,3 +122,21 @@ def test_an_encrypted_auth0_secret_in_the_stack_file_is_accepted():
 
     assert completed.returncode == 0, completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_markdown_names_unmet_expectations_under_the_table():
+    result = access_report.AccessResult(
+        logins=[access_report.LoginOutcome("mia", "issued", None, {})],
+        entries=[
+            access_report.AccessEntry("mia", "web", access_report.START, "deny", "allow", None),
+            access_report.AccessEntry("mia", "web", access_report.STOP, "deny", "allow", None),
+        ],
+        unmet=["mia: ec2:StartInstances on web is deny, expected allow"],
+    )
+
+    text = access_report.markdown(result)
+
+    assert "| mia | issued | no |" in text
+    assert text.endswith(
+        "**Unmet expectations:**\n- mia: ec2:StartInstances on web is deny, expected allow"
+    )
