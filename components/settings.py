@@ -454,7 +454,13 @@ def _instances(
 ) -> tuple[InstanceSpec, ...]:
     entries = value if isinstance(value, list) else []
     if value is not None and not entries:
-        problems.add("instances", value, "at least one instance with name and tags")
+        problems.add(
+            "instances",
+            value,
+            "at least one instance with name and tags",
+            "pulumi config set --path 'instances[0].name' <name> && pulumi config set --path "
+            "'instances[0].tags.<key>' <value>",
+        )
     specs = [
         spec
         for index, entry in enumerate(entries)
