@@ -6,6 +6,7 @@ then the access matrix and one login against fixed times (bench/access_bench.py)
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -19,23 +20,24 @@ ROOT = Path(__file__).resolve().parent.parent
 P = "rbac-cost-center"
 
 
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+def seconds(action: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 def program_ratio(count: int, cost_centers: int, repeats: int) -> tuple[float, float]:
+    """Medians of the program and the floor, run alternately so drift affects both alike."""
     overrides = matrix_overrides(0, count, cost_centers)
-    program = median_seconds(lambda: _checked(run_program("dev", overrides)), repeats)
-    floor = median_seconds(
-        lambda: _checked(run_program("dev", overrides, main=ROOT / "bench" / "floor_program.py")),
-        repeats,
-    )
-    return program, floor
+    floor_main = ROOT / "bench" / "floor_program.py"
+    program_samples, floor_samples = [], []
+    for _ in range(repeats):
+        program_samples.append(seconds(lambda: _checked(run_program("dev", overrides))))
+        floor_samples.append(
+            seconds(lambda: _checked(run_program("dev", overrides, main=floor_main)))
+        )
+    return statistics.median(program_samples), statistics.median(floor_samples)
 
 
 def _checked(run: object) -> object:
@@ -65,7 +67,7 @@ def report_against_target(label: str, measured: float, target: float) -> None:
 
 def main() -> None:
     _checked(run_program("dev"))  # warm-up: imports and first-run caches count for neither side
-    program, floor = program_ratio(3, 3, repeats=15)
+    program, floor = program_ratio(3, 3, repeats=31)
     report("program run, 3 instances", program, floor, 1.2)
     program, floor = program_ratio(1000, 50, repeats=3)
     report("program run, 1,000 instances / 50 cost centers", program, floor, 1.3)
