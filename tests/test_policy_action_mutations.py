@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from offline import analyzer
 from offline.mocks import ResourceRecord, run_program
 from tests.test_policy_mutations import mandatory, mutated, replace_text
 
@@ -20,13 +17,6 @@ def action_records() -> list[ResourceRecord]:
     run = run_program("dev-action")
     assert run.error is None
     return run.records
-
-
-@pytest.fixture(scope="module")
-def pack() -> Iterator[analyzer.PolicyPackProcess]:
-    with analyzer.PolicyPackProcess() as process:
-        process.configure(analyzer.policy_config_request(process.info(), {}))
-        yield process
 
 
 def test_the_action_stack_has_no_violation_at_all(pack, action_records):

@@ -10,7 +10,7 @@ import copy
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -231,13 +231,6 @@ def dev_records() -> list[ResourceRecord]:
     run = run_program("dev")
     assert run.error is None
     return run.records
-
-
-@pytest.fixture(scope="module")
-def pack() -> Iterator[analyzer.PolicyPackProcess]:
-    with analyzer.PolicyPackProcess() as process:
-        process.configure(analyzer.policy_config_request(process.info(), {}))
-        yield process
 
 
 def mandatory(
