@@ -362,7 +362,13 @@ def _session_duration(value: Any, problems: _Problems) -> int:
 def _session_tags(value: Any, problems: _Problems) -> tuple[SessionTag, ...]:
     entries = value if isinstance(value, list) else []
     if not 1 <= len(entries) <= tags.MAX_SESSION_TAGS:
-        problems.add("sessionTags", value, f"1 to {tags.MAX_SESSION_TAGS} session tags")
+        problems.add(
+            "sessionTags",
+            value,
+            f"1 to {tags.MAX_SESSION_TAGS} session tags",
+            "pulumi config set --path 'sessionTags[0].key' <key> && pulumi config set --path "
+            "'sessionTags[0].attribute' app_metadata.<attribute>",
+        )
     result = tuple(
         tag for index, entry in enumerate(entries) if (tag := _session_tag(index, entry, problems))
     )

@@ -183,3 +183,11 @@ def test_the_fix_command_uses_the_config_path():
     run = run_program("dev", {f"{P}:instances": _tags(2, {"Project": "community"})})
 
     assert "Fix: pulumi config set --path 'instances[2].tags.CostCenter' <value>" in str(run.error)
+
+
+def test_an_empty_instance_list_is_one_problem_not_a_cascade():
+    run = run_program("dev", {f"{P}:instances": "[]"})
+
+    lines = str(run.error).splitlines()[1:]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{P}:instances: got []; expected at least one instance")
