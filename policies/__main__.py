@@ -6,7 +6,9 @@ process serves the analyzer protocol and prints its port on stdout.
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 from rbac_guard.pack import POLICIES
+from rbac_guard.sandbox import start_worker
 
+start_worker()
 PolicyPack(
     name="rbac-cost-center-guard",
     policies=POLICIES,

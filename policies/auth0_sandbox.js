@@ -310,9 +310,13 @@ const driverScript = new vm.Script(DRIVER_SOURCE, { filename: 'auth0-sandbox-dri
 class RequestError extends Error {}
 
 function readRequest() {
+  return parseRequest(fs.readFileSync(0, 'utf8'));
+}
+
+function parseRequest(text) {
   let request;
   try {
-    request = JSON.parse(fs.readFileSync(0, 'utf8'));
+    request = JSON.parse(text);
   } catch (failure) {
     throw new RequestError(`stdin is not one JSON document: ${failure.message}`);
   }
@@ -424,9 +428,28 @@ function loadSandbox(request, userCode, timeoutMs) {
   }
 }
 
+// With --serve, one request per line of stdin and one answer per line of stdout, so a caller
+// that analyzes many stacks or resources pays for starting Node once.
+function serve() {
+  const lines = require('readline').createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    let answer;
+    try {
+      answer = { results: runBatch(parseRequest(line)) };
+    } catch (failure) {
+      answer = { error: failure.message };
+    }
+    process.stdout.write(JSON.stringify(answer) + '\n');
+  });
+}
+
 function main() {
   // A promise the sandboxed code rejects without a handler must not end this process.
   process.on('unhandledRejection', () => {});
+  if (process.argv.includes('--serve')) {
+    serve();
+    return;
+  }
   let request;
   try {
     request = readRequest();
