@@ -131,7 +131,7 @@ STACK_POLICIES: list[Policy] = [
         name="auth0-tag-contract",
         description=(
             "Auth0 sends the stack's role and provider and every principal tag the role reads, "
-            "from app_metadata, to a URL the trust accepts."
+            "from app_metadata, to a URL the trust accepts, through a deployed and bound Action."
         ),
         validate=validate_auth0_contract,
         config_schema=PROBE_SCHEMA,
@@ -139,7 +139,8 @@ STACK_POLICIES: list[Policy] = [
         remediation_steps=(
             "Emit Role as <role ARN>,<SAML provider ARN of the trust> and PrincipalTag:<key> for "
             "each key the role's policies read, read tag values from app_metadata, and post the "
-            "assertion to the sign-in URL the trust pins as SAML:aud."
+            "assertion to the sign-in URL the trust pins as SAML:aud; deploy an Action and bind it "
+            "to post-login with an auth0.TriggerAction."
         ),
         url=SAML_ASSERTIONS_DOC,
     ),
