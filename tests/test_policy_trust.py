@@ -11,6 +11,7 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policies.rbac_guard.local import Resource, resource_violations
+from tests.test_policy_mutations import set_path
 
 ROLE = "aws:iam/role:Role"
 PROVIDER = "arn:aws:iam::111122223333:saml-provider/auth0SamlProvider"
@@ -51,69 +52,55 @@ def test_baseline_trust_is_compliant():
     assert trust_violations(STATEMENT) == []
 
 
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    """A change that sets statement[a][b]... for the path "a.b", or deletes it for None."""
-
-    def change(statement: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        target = statement
-        for key in parents:
-            target = target[key]
-        if value is None:
-            del target[last]
-        else:
-            target[last] = value
-
-    return change
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (
-            _set("Action", ["sts:AssumeRoleWithSAML"]),
+            set_path("Action", ["sts:AssumeRoleWithSAML"]),
             f'{WHERE} does not allow "sts:TagSession"; AWS refuses a SAML login that carries '
             "session tags without it.",
         ),
         (
-            _set("Action", ["sts:*"]),
+            set_path("Action", ["sts:*"]),
             f'{WHERE} allows the wildcard action "sts:*"; list each action.',
         ),
         (
-            _set("Action", ["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"]),
+            set_path(
+                "Action", ["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"]
+            ),
             f'{WHERE} allows "sts:SetSourceIdentity", which a SAML sign-in does not need.',
         ),
         (
-            _set("Condition.StringEquals", None),
+            set_path("Condition.StringEquals", None),
             f'{WHERE} has no StringEquals condition on "SAML:aud".',
         ),
         (
-            _set("Condition.StringEquals.SAML:aud", ["https://*.amazon.com/saml"]),
+            set_path("Condition.StringEquals.SAML:aud", ["https://*.amazon.com/saml"]),
             f'{WHERE} accepts the wildcard SAML:aud "https://*.amazon.com/saml".',
         ),
         (
-            _set("Condition.StringEquals.SAML:aud", ["https://idp.example.com/saml"]),
+            set_path("Condition.StringEquals.SAML:aud", ["https://idp.example.com/saml"]),
             f'{WHERE} accepts SAML:aud "https://idp.example.com/saml", which is not an allowed '
             "AWS sign-in URL.",
         ),
         (
-            _set("Condition.StringLike.SAML:aud", [SIGNIN]),
+            set_path("Condition.StringLike.SAML:aud", [SIGNIN]),
             f'{WHERE} tests "SAML:aud" with StringLike; use StringEquals.',
         ),
         (
-            _set("Principal", "*"),
+            set_path("Principal", "*"),
             f'{WHERE} trusts the wildcard principal "*".',
         ),
         (
-            _set("Principal", {"Federated": "*"}),
+            set_path("Principal", {"Federated": "*"}),
             f'{WHERE} trusts the wildcard principal Federated "*".',
         ),
         (
-            _set("Principal", {"Federated": "accounts.google.com"}),
+            set_path("Principal", {"Federated": "accounts.google.com"}),
             f'{WHERE} trusts Federated "accounts.google.com", which is not a SAML provider ARN.',
         ),
         (
-            _set("Condition.Null", None),
+            set_path("Condition.Null", None),
             # StringLike "?*" alone still demands the tag, so drop both tests of CostCenter.
             None,
         ),
@@ -171,14 +158,14 @@ def test_if_exists_does_not_demand_a_session_tag():
 
 def test_set_source_identity_is_allowed_once_configured():
     statement = changed(
-        _set("Action", ["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"])
+        set_path("Action", ["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"])
     )
     assert trust_violations(statement, {"allowSetSourceIdentity": True}) == []
 
 
 def test_configured_audiences_replace_the_aws_sign_in_pattern():
     regional = "https://eu-west-1.signin.aws.amazon.com/saml"
-    statement = changed(_set("Condition.StringEquals.SAML:aud", [regional]))
+    statement = changed(set_path("Condition.StringEquals.SAML:aud", [regional]))
 
     assert trust_violations(statement) == []
     assert trust_violations(statement, {"allowedAudiences": [SIGNIN]}) == [
